@@ -1,0 +1,49 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .api_response import ApiResponse
+from .base64_upload_request import Base64UploadRequest
+from .character_input import CharacterInput
+from .create_task_request import CreateTaskRequest
+from .create_task_response import CreateTaskResponse
+from .created_task import CreatedTask
+from .credit_balance_response import CreditBalanceResponse
+from .download_url_request import DownloadUrlRequest
+from .download_url_response import DownloadUrlResponse
+from .file_upload_result import FileUploadResult
+from .file_upload_result_data import FileUploadResultData
+from .image_size import ImageSize
+from .model_name import ModelName
+from .num_images import NumImages
+from .rendering_speed import RenderingSpeed
+from .response_code import ResponseCode
+from .stream_upload_request import StreamUploadRequest
+from .style import Style
+from .task_details import TaskDetails
+from .task_details_response import TaskDetailsResponse
+from .task_details_state import TaskDetailsState
+from .url_upload_request import UrlUploadRequest
+
+__all__ = (
+    "ApiResponse",
+    "Base64UploadRequest",
+    "CharacterInput",
+    "CreatedTask",
+    "CreateTaskRequest",
+    "CreateTaskResponse",
+    "CreditBalanceResponse",
+    "DownloadUrlRequest",
+    "DownloadUrlResponse",
+    "FileUploadResult",
+    "FileUploadResultData",
+    "ImageSize",
+    "ModelName",
+    "NumImages",
+    "RenderingSpeed",
+    "ResponseCode",
+    "StreamUploadRequest",
+    "Style",
+    "TaskDetails",
+    "TaskDetailsResponse",
+    "TaskDetailsState",
+    "UrlUploadRequest",
+)

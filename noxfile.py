@@ -1,0 +1,74 @@
+"""Every check and chore of the project, one session each.
+
+    nox                    # lint, typecheck, drift, tests: what CI runs
+    nox -s generate        # openapi/ -> generated/apikley_client
+    nox -s update_spec     # fetch the vendor's documents, then generate
+    nox -s update_spec -- http://127.0.0.1:8000   # ... from a mirror instead
+    nox -s fuzz            # the long Hypothesis run
+    nox -s bench           # benchmarks, writes BENCHMARKS.md
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "drift", "tests"]
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+PYTHON = "3.11"
+
+
+def group(name: str) -> list[str]:
+    return nox.project.dependency_groups(PYPROJECT, name)
+
+
+@nox.session(python=PYTHON)
+def generate(session: nox.Session) -> None:
+    """Regenerate generated/ from openapi/ with the pinned generator and formatter."""
+    session.install(*group("codegen"))
+    session.run("python", "tools/codegen.py", "generate")
+
+
+@nox.session(python=PYTHON)
+def drift(session: nox.Session) -> None:
+    """Fail, printing the diff, when generated/ is not what openapi/ generates."""
+    session.install(*group("codegen"))
+    session.run("python", "tools/codegen.py", "drift")
+
+
+@nox.session(python=PYTHON)
+def update_spec(session: nox.Session) -> None:
+    """Fetch each vendored document from its source URL (or from the URL after --)."""
+    session.install(*group("codegen"))
+    session.run("python", "tools/codegen.py", "update", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    session.install(*group("lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    session.install("-e", ".[cli]", *group("typecheck"))
+    session.run("mypy", "ideogram_facade", "generated/apikley_client", "tests", "tools")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    # tools/codegen.py is tested too (drift, update), so the generator is installed here.
+    session.install("-e", ".[cli]", *group("test"), *group("codegen"))
+    session.run("pytest", *session.posargs, env={"HYPOTHESIS_PROFILE": "ci"})
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """Tens of thousands of malformed answers; not part of the default run."""
+    session.install("-e", ".", *group("test"))
+    session.run(
+        "pytest", "tests/test_fuzz.py", *session.posargs, env={"HYPOTHESIS_PROFILE": "fuzz"}
+    )
