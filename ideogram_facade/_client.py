@@ -1,0 +1,174 @@
+"""`CharacterClient`: the synchronous client. All logic is in `_core`; this class does the I/O.
+
+from ideogram_facade import CharacterClient
+
+with CharacterClient() as client:                     # key from APIKLEY_API_KEY
+    task = client.generate(
+        "the same woman reading in a sunlit garden",
+        "https://example.com/portrait.png",
+        image_size="portrait_4_3",
+    )
+    print(task.image_urls)
+"""
+
+from __future__ import annotations
+
+import time
+from types import TracebackType
+from typing import Any, TypeVar, Unpack
+
+import httpx
+
+from . import _constants as C
+from ._core import Core, Flow, OnUpdate, Send, Sleep
+from ._models import PollPolicy, RateLimit, Task
+from ._requests import SubmitOptions
+from ._sandbox import Sandbox
+from ._wire import HttpResponse
+
+T = TypeVar("T")
+
+
+class CharacterClient:
+    """A client for Apikley's ideogram/character model, for use from one or many threads.
+
+    Arguments: `api_key` (default: env APIKLEY_API_KEY), `base_url` (default: env
+    APIKLEY_BASE_URL, else https://api.apikley.ru), `upload_base_url`, `timeout` per HTTP
+    request, `max_retries` per request, `poll` (when `wait()` polls), `rate_limit` (None turns
+    client-side limiting off), `http_client` (used as is, and not closed by this client),
+    `allow_insecure` (permit plain http to a non-loopback host), `sandbox` (run against an
+    in-process fake service: no key, no network, no charge).
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        upload_base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int = C.DEFAULT_MAX_RETRIES,
+        poll: PollPolicy = PollPolicy(),  # noqa: B008 (frozen, so a shared default is safe)
+        rate_limit: RateLimit | None = RateLimit(),  # noqa: B008
+        http_client: httpx.Client | None = None,
+        allow_insecure: bool = False,
+        sandbox: bool = False,
+    ) -> None:
+        self._sandbox = Sandbox.start() if sandbox else None
+        if self._sandbox is not None:
+            api_key, base_url, upload_base_url = self._sandbox.settings()
+        if timeout is None:
+            timeout = http_client.timeout if http_client is not None else C.DEFAULT_TIMEOUT
+        self._core = Core.configure(
+            api_key,
+            base_url=base_url,
+            upload_base_url=upload_base_url,
+            timeout=httpx.Timeout(timeout),
+            max_retries=max_retries,
+            poll=poll,
+            rate_limit=rate_limit,
+            allow_insecure=allow_insecure,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.Client()
+
+    def submit(self, prompt: str, reference_image: str, **options: Unpack[SubmitOptions]) -> str:
+        """Create a task and return its id at once. See `SubmitOptions` for the options.
+
+        Never sent twice: if the request may have reached the service but its answer was lost,
+        this raises `SubmissionUncertainError` instead of retrying.
+        """
+        return self._run(self._core.submit(prompt, reference_image, options))
+
+    def get_task(self, task_id: str) -> Task:
+        """The task's current state, one request."""
+        return self._run(self._core.get_task(task_id))
+
+    def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
+        poll: PollPolicy | None = None,
+        on_update: OnUpdate | None = None,
+    ) -> Task:
+        """Poll until the task succeeds and return it.
+
+        Raises `GenerationFailedError` if it fails and `TaskTimeoutError` after `timeout`
+        seconds (None: no limit); both carry `task_id`, so you can call `wait()` again.
+        Network errors, 429, 455 and 5xx while polling are ridden out until the deadline.
+        `on_update` is called with the task once per state change.
+        """
+        return self._run(self._core.wait(task_id, timeout=timeout, poll=poll, on_update=on_update))
+
+    def generate(
+        self,
+        prompt: str,
+        reference_image: str,
+        *,
+        timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
+        on_update: OnUpdate | None = None,
+        **options: Unpack[SubmitOptions],
+    ) -> Task:
+        """`submit()`, then `wait()`: the finished task with its image URLs."""
+        return self._run(
+            self._core.generate(
+                prompt, reference_image, options, timeout=timeout, on_update=on_update
+            )
+        )
+
+    def credits(self) -> float:
+        """The account's remaining credit balance."""
+        return self._run(self._core.credits())
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+        if self._sandbox is not None:
+            self._sandbox.stop()
+
+    def __enter__(self) -> CharacterClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"CharacterClient({self._core!r})"
+
+    def _run(self, flow: Flow[T]) -> T:
+        reply: Any = None
+        while True:
+            try:
+                effect = flow.send(reply)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            try:
+                reply = self._perform(effect)
+            except BaseException as interrupt:
+                flow.throw(interrupt)  # the flow notes its task id on the way out
+                raise
+
+    def _perform(self, effect: Send | Sleep) -> HttpResponse | Exception | None:
+        if isinstance(effect, Sleep):
+            time.sleep(effect.seconds)
+            return None
+        request = effect.request
+        try:
+            response = self._http.request(
+                request.method,
+                request.url,
+                params=request.params,
+                json=request.json,
+                files=request.files,
+                headers=request.headers,
+                timeout=effect.timeout,
+            )
+        except httpx.HTTPError as exc:  # an answer too: the flow decides what it means
+            return exc
+        return HttpResponse(response.status_code, response.headers, response.content)

@@ -1,0 +1,60 @@
+"""Every tunable of the client, in one place, with the reason for its value."""
+
+from __future__ import annotations
+
+import httpx
+
+API_KEY_ENV = "APIKLEY_API_KEY"
+BASE_URL_ENV = "APIKLEY_BASE_URL"
+DEFAULT_BASE_URL = "https://api.apikley.ru"
+# api-contract.md: the upload API is documented under the main host; upstream uses its own host.
+DEFAULT_UPLOAD_BASE_URL = "https://api.apikley.ru/file-upload"
+
+# Per HTTP request. Connecting is fast or failing; 30 s of read leaves room for a slow answer
+# while keeping every wait bounded.
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+DEFAULT_MAX_RETRIES = 2
+# Upstream: "give up after 10-15 minutes".
+DEFAULT_WAIT_TIMEOUT = 900.0
+
+# Backoff between retries of one request: 0.5 s, 1 s, 2 s, ... capped, ±25 % jitter.
+RETRY_INITIAL_DELAY = 0.5
+RETRY_MAX_DELAY = 8.0
+RETRY_JITTER = 0.25
+# A Retry-After above this is not honoured as is: the call fails with RateLimitError instead
+# of sleeping for minutes inside a library call.
+RETRY_AFTER_CAP = 60.0
+
+# PollPolicy defaults; README "Polling" shows the schedule they give and why.
+POLL_INITIAL = 2.5
+POLL_MULTIPLIER = 1.15
+POLL_MAXIMUM = 30.0
+POLL_JITTER = 0.1
+
+# Upstream limits (Apikley says its own "may differ", so RateLimit makes them configurable).
+CREATES_PER_10S = 20
+POLLS_PER_SECOND = 10
+# The service counts arrivals, the client counts departures: leave a margin for the jitter
+# between the two so that a full window on our side is never a 21st request on theirs.
+RATE_WINDOW_MARGIN = 0.05
+
+# From the createTask schema (tests/test_spec_limits.py keeps them equal to the spec).
+MAX_PROMPT_LENGTH = 5000
+MAX_NEGATIVE_PROMPT_LENGTH = 5000
+MIN_IMAGES = 1
+MAX_IMAGES = 4
+
+# Reference images: JPEG, PNG or WebP, at most 10 MB.
+MAX_REFERENCE_BYTES = 10 * 1024 * 1024
+# Files up to this size go through the base64 upload (one JSON request), larger ones streamed.
+BASE64_UPLOAD_MAX_BYTES = 1024 * 1024
+UPLOAD_PATH = "ideogram-facade"
+
+# Generated images are a few MB; anything past this is not an image we asked for.
+MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
+DOWNLOAD_CHUNK_BYTES = 64 * 1024
+
+# How much of a raw answer an error keeps, so that a 5 MB HTML page doesn't flood a log.
+ERROR_BODY_EXCERPT = 500
+
+LOGGER_NAME = "ideogram_facade"

@@ -1,0 +1,397 @@
+"""The client's logic, with no I/O: both clients run these flows.
+
+A flow is a generator that yields effects (`Send` a request, `Sleep`) and receives their
+results (an `HttpResponse`, or the transport exception, for `Send`). `CharacterClient` runs
+flows with httpx.Client and time.sleep, `AsyncCharacterClient` with httpx.AsyncClient and
+asyncio.sleep; retries, rate limits, polling, deadlines and error mapping exist once, here.
+
+    flow = core.submit("a knight", "https://example.com/me.png", {})
+    effect = next(flow)                 # Send(HttpRequest(POST .../createTask))
+    flow.send(HttpResponse(200, {}, b'{"code":200,"msg":"ok","data":{"taskId":"t1"}}'))
+    # StopIteration("t1")
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import random
+import time
+from collections.abc import Callable, Generator, Mapping
+from typing import Any, TypeVar
+
+import attrs
+import httpx
+
+from . import _constants as C
+from . import _requests, _wire
+from ._exceptions import (
+    APIConnectionError,
+    ApikleyError,
+    APITimeoutError,
+    AuthenticationError,
+    InvalidRequestError,
+    RateLimitError,
+    ServerError,
+    ServiceUnavailableError,
+    SubmissionUncertainError,
+    TaskTimeoutError,
+    UnexpectedResponseError,
+)
+from ._models import PollPolicy, RateLimit, Task, TaskState
+from ._ratelimit import Window
+from ._requests import HttpRequest, SubmitOptions
+from ._wire import HttpResponse
+
+T = TypeVar("T")
+logger = logging.getLogger(C.LOGGER_NAME)
+
+
+@attrs.frozen
+class Send:
+    request: HttpRequest
+    timeout: httpx.Timeout
+
+
+@attrs.frozen
+class Sleep:
+    seconds: float
+
+
+Effect = Send | Sleep
+Flow = Generator[Effect, Any, T]
+OnUpdate = Callable[[Task], object]
+
+# Errors that polling rides out until its deadline: the task is still there when they pass.
+TRANSIENT = (
+    APIConnectionError,
+    RateLimitError,
+    ServiceUnavailableError,
+    ServerError,
+    UnexpectedResponseError,
+)
+
+
+def _plain_http_off_machine(url: str) -> bool:
+    parsed = httpx.URL(url)
+    if parsed.scheme != "http":
+        return False
+    host = parsed.host
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
+@attrs.define(repr=False)
+class Core:
+    """Settings and shared state of one client (its rate-limit windows above all)."""
+
+    api_key: str
+    base_url: str
+    upload_base_url: str
+    timeout: httpx.Timeout
+    max_retries: int
+    poll: PollPolicy
+    rate_limit: RateLimit | None
+    clock: Callable[[], float] = time.monotonic
+    creates: Window | None = attrs.field(init=False)
+    polls: Window | None = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        limit = self.rate_limit
+        self.creates = self.polls = None
+        if limit is not None:
+            self.creates = Window(limit.creates_per_10s, 10 + C.RATE_WINDOW_MARGIN, self.clock)
+            self.polls = Window(limit.polls_per_second, 1 + C.RATE_WINDOW_MARGIN, self.clock)
+
+    @classmethod
+    def configure(
+        cls,
+        api_key: str | None,
+        *,
+        base_url: str | None,
+        upload_base_url: str | None,
+        timeout: httpx.Timeout,
+        max_retries: int,
+        poll: PollPolicy,
+        rate_limit: RateLimit | None,
+        allow_insecure: bool,
+    ) -> Core:
+        """The settings both clients take, checked, with the environment's defaults."""
+        api_key = api_key if api_key is not None else os.environ.get(C.API_KEY_ENV)
+        if not api_key or not api_key.strip():
+            raise AuthenticationError(
+                f"no API key: pass api_key=... or set {C.API_KEY_ENV} (get a key at "
+                "https://app.apikley.ru/keys); or use sandbox=True to try the client offline"
+            )
+        base_url = base_url or os.environ.get(C.BASE_URL_ENV) or C.DEFAULT_BASE_URL
+        upload_base_url = upload_base_url or C.DEFAULT_UPLOAD_BASE_URL
+        for name, url in (("base_url", base_url), ("upload_base_url", upload_base_url)):
+            _requests.check_url(name, url)
+            if not allow_insecure and _plain_http_off_machine(url):
+                raise InvalidRequestError(
+                    f"{name} {url!r} is plain http to another machine, which would expose the "
+                    "API key on the network: use https, or pass allow_insecure=True"
+                )
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise InvalidRequestError(f"max_retries must be an int >= 0; got {max_retries!r}")
+        return cls(
+            api_key=api_key.strip(),
+            base_url=base_url.rstrip("/"),
+            upload_base_url=upload_base_url.rstrip("/"),
+            timeout=timeout,
+            max_retries=max_retries,
+            poll=poll,
+            rate_limit=rate_limit,
+        )
+
+    def __repr__(self) -> str:
+        return f"base_url={self.base_url!r}"
+
+    # -- one request, with rate limits and retries ---------------------------------------
+
+    def call(
+        self,
+        request: HttpRequest,
+        *,
+        task_id: str | None = None,
+        deadline: float | None = None,
+        retries: int | None = None,
+    ) -> Flow[Any]:
+        """The `data` of the answer to `request`, retried as far as it is safe to."""
+        retries = self.max_retries if retries is None else retries
+        request = attrs.evolve(
+            request, headers={**request.headers, "Authorization": f"Bearer {self.api_key}"}
+        )
+        window = {"createTask": self.creates, "recordInfo": self.polls}.get(request.endpoint)
+        attempt = 0
+        while True:
+            if window is not None:
+                yield from self._queue(window, deadline, request.endpoint, task_id)
+            started = self.clock()
+            reply = yield Send(request, self._timeout(deadline))
+            self._log(request, reply, attempt, task_id, self.clock() - started)
+            try:
+                if isinstance(reply, Exception):
+                    raise _wire.transport_error(
+                        reply,
+                        endpoint=request.endpoint,
+                        idempotent=request.idempotent,
+                        task_id=task_id,
+                    )
+                return _wire.unwrap(
+                    reply,
+                    endpoint=request.endpoint,
+                    idempotent=request.idempotent,
+                    task_id=task_id,
+                    secret=self.api_key,
+                )
+            except ApikleyError as error:
+                delay = self._retry_delay(request, reply, error, attempt, retries, deadline)
+                if delay is None:
+                    raise
+            attempt += 1
+            yield Sleep(delay)
+
+    def _retry_delay(
+        self,
+        request: HttpRequest,
+        reply: object,
+        error: ApikleyError,
+        attempt: int,
+        retries: int,
+        deadline: float | None,
+    ) -> float | None:
+        """Seconds to wait before trying `request` again, or None: don't."""
+        if attempt >= retries or isinstance(error, SubmissionUncertainError):
+            return None
+        if isinstance(error, RateLimitError | ServiceUnavailableError):
+            # The service refused without queueing anything: safe even for createTask.
+            safe = True
+        elif isinstance(reply, Exception):
+            safe = request.idempotent or isinstance(reply, _wire.NOT_SENT)
+        else:
+            safe = request.idempotent and isinstance(error, ServerError | UnexpectedResponseError)
+        if not safe:
+            return None
+        backoff = min(C.RETRY_MAX_DELAY, C.RETRY_INITIAL_DELAY * 2.0**attempt)
+        delay = backoff * (1 + C.RETRY_JITTER * (2 * random.random() - 1))  # noqa: S311
+        asked: float | None = getattr(error, "retry_after", None)
+        if asked is not None:
+            if asked > C.RETRY_AFTER_CAP:
+                return None
+            delay = max(delay, asked)
+        if deadline is not None and self.clock() + delay >= deadline:
+            return None
+        return delay
+
+    def _queue(
+        self, window: Window, deadline: float | None, endpoint: str, task_id: str | None
+    ) -> Flow[None]:
+        wait = window.reserve()
+        if deadline is not None and self.clock() + wait >= deadline:
+            yield Sleep(max(0.0, deadline - self.clock()))
+            raise APITimeoutError(
+                f"{endpoint}: the client's rate limit queue is longer than the time left",
+                task_id=task_id,
+            )
+        if wait > 0:
+            yield Sleep(wait)
+
+    def _timeout(self, deadline: float | None) -> httpx.Timeout:
+        if deadline is None:
+            return self.timeout
+        left = max(0.001, deadline - self.clock())
+        t = self.timeout
+        return httpx.Timeout(
+            connect=min(t.connect or left, left),
+            read=min(t.read or left, left),
+            write=min(t.write or left, left),
+            pool=min(t.pool or left, left),
+        )
+
+    def _log(
+        self,
+        request: HttpRequest,
+        reply: object,
+        attempt: int,
+        task_id: str | None,
+        elapsed: float,
+    ) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            outcome = reply.status_code if isinstance(reply, HttpResponse) else type(reply).__name__
+            logger.debug(
+                "%s %s -> %s (attempt %d, task %s, %.3f s)",
+                request.method,
+                httpx.URL(request.url).path,
+                outcome,
+                attempt + 1,
+                task_id or "-",
+                elapsed,
+            )
+
+    # -- the operations ----------------------------------------------------------------
+
+    def submit(self, prompt: str, reference_image: str, options: SubmitOptions) -> Flow[str]:
+        request = _requests.create_task(self.base_url, prompt, reference_image, options)
+        data = yield from self.call(request)
+        task_id = data.get("taskId") if isinstance(data, Mapping) else None
+        if not isinstance(task_id, str) or not task_id:
+            raise SubmissionUncertainError(
+                "createTask: the service answered success but named no taskId, so a task may "
+                "exist that this client cannot track. Check your tasks in the Apikley dashboard "
+                "before submitting again",
+                body=str(data)[: C.ERROR_BODY_EXCERPT],
+            )
+        logger.debug("createTask accepted task %s", task_id)
+        return task_id
+
+    def get_task(
+        self, task_id: str, *, deadline: float | None = None, retries: int | None = None
+    ) -> Flow[Task]:
+        request = _requests.task_details(self.base_url, task_id)
+        data = yield from self.call(request, task_id=task_id, deadline=deadline, retries=retries)
+        return _wire.parse_task(data, task_id)
+
+    def credits(self) -> Flow[float]:
+        data = yield from self.call(_requests.credits(self.base_url))
+        balance = _wire.number(data)
+        if balance is None:
+            raise UnexpectedResponseError(
+                f"credit: expected a number, got {str(data)[:100]!r}; report it if it persists"
+            )
+        return balance
+
+    def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float | None,
+        poll: PollPolicy | None,
+        on_update: OnUpdate | None,
+        just_submitted: bool = False,
+    ) -> Flow[Task]:
+        """Poll until the task ends; return it on success, raise on failure or deadline."""
+        task_id = _requests.check_task_id(task_id)
+        policy = poll or self.poll
+        deadline = None if timeout is None else self.clock() + timeout
+        state: TaskState | None = None
+        last_error: ApikleyError | None = None
+        # A task that was just created is never done yet: sleep before the first poll.
+        attempt = 0
+        pause = policy.jittered_delay(0) if just_submitted else 0.0
+        while True:
+            if pause > 0:
+                if deadline is not None and self.clock() + pause >= deadline:
+                    yield Sleep(max(0.0, deadline - self.clock()))
+                    raise self._timed_out(task_id, timeout, state, last_error)
+                yield Sleep(pause)
+                attempt += 1
+            if deadline is not None and self.clock() >= deadline:
+                raise self._timed_out(task_id, timeout, state, last_error)
+            asked = None
+            try:
+                task = yield from self.get_task(task_id, deadline=deadline, retries=0)
+            except TRANSIENT as error:
+                last_error = error
+                asked = getattr(error, "retry_after", None)
+                logger.debug("poll of task %s failed, will retry: %s", task_id, error)
+            else:
+                if task.state is not state:
+                    state = task.state
+                    if on_update is not None:
+                        on_update(task)
+                if task.state is TaskState.SUCCESS:
+                    return task
+                if task.state is TaskState.FAIL:
+                    raise _wire.failure(task)
+            pause = policy.jittered_delay(attempt)
+            if asked is not None:
+                pause = max(pause, min(asked, C.RETRY_AFTER_CAP))
+
+    def _timed_out(
+        self,
+        task_id: str,
+        timeout: float | None,
+        state: TaskState | None,
+        last_error: ApikleyError | None,
+    ) -> TaskTimeoutError:
+        seen = state.value if state is not None else "never read"
+        cause = f"; last poll failed: {last_error.message}" if last_error is not None else ""
+        return TaskTimeoutError(
+            f"the task did not finish within {timeout:g} s (last state: {seen}{cause}). It keeps "
+            f"running on the service: resume with wait({task_id!r})",
+            task_id=task_id,
+            last_state=state,
+        )
+
+    def generate(
+        self,
+        prompt: str,
+        reference_image: str,
+        options: SubmitOptions,
+        *,
+        timeout: float | None,
+        on_update: OnUpdate | None,
+    ) -> Flow[Task]:
+        task_id = yield from self.submit(prompt, reference_image, options)
+        try:
+            return (
+                yield from self.wait(
+                    task_id, timeout=timeout, poll=None, on_update=on_update, just_submitted=True
+                )
+            )
+        except ApikleyError:
+            raise
+        except BaseException as interrupt:
+            # Ctrl-C, cancellation or the user's on_update: the task id must not be lost.
+            interrupt.add_note(
+                f"ideogram_facade: task {task_id} was submitted and keeps running; resume "
+                f"with client.wait({task_id!r})"
+            )
+            logger.warning("interrupted while waiting for task %s; it keeps running", task_id)
+            raise

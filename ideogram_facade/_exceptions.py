@@ -1,0 +1,173 @@
+"""Every failure a user can meet is one of these classes.
+
+    ApikleyError                    message, code, status_code, task_id, body
+    ├── InvalidRequestError         (also ValueError) our checks before any I/O; code 400/422
+    ├── AuthenticationError         401, 403, no API key
+    ├── InsufficientCreditsError    402, 433 (the key's spending limit)
+    ├── TaskNotFoundError           404; recordInfo's "recordInfo is null"
+    ├── RateLimitError              429; .retry_after
+    ├── ServiceUnavailableError     455 (maintenance)
+    ├── ServerError                 500 and other 5xx
+    ├── GenerationFailedError       501; a task whose state is fail; .fail_code, .fail_message
+    ├── FeatureDisabledError        505
+    ├── APIConnectionError          transport failure
+    │   └── APITimeoutError         the HTTP request timed out
+    ├── SubmissionUncertainError    createTask may have been accepted, but its answer was lost
+    ├── TaskTimeoutError            (also TimeoutError) wait() ran out of time; .last_state
+    ├── UnexpectedResponseError     non-JSON, HTML error pages, shapes we cannot read
+    └── InvalidSignatureError       a callback whose signature is missing, wrong or stale
+
+Catch `ApikleyError` for all of them; every instance names the task id when there is one:
+
+    try:
+        task = client.generate("a knight in the rain", "https://example.com/me.png")
+    except GenerationFailedError as error:
+        print(error.fail_code, error.fail_message)
+    except TaskTimeoutError as error:
+        task = client.wait(error.task_id)          # the task keeps running; resume
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._models import TaskState
+
+__all__ = [
+    "APIConnectionError",
+    "APITimeoutError",
+    "ApikleyError",
+    "AuthenticationError",
+    "FeatureDisabledError",
+    "GenerationFailedError",
+    "InsufficientCreditsError",
+    "InvalidRequestError",
+    "InvalidSignatureError",
+    "RateLimitError",
+    "ServerError",
+    "ServiceUnavailableError",
+    "SubmissionUncertainError",
+    "TaskNotFoundError",
+    "TaskTimeoutError",
+    "UnexpectedResponseError",
+]
+
+
+class ApikleyError(Exception):
+    """Base class. `code` is the body's code, `status_code` the HTTP status, `body` an excerpt."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        status_code: int | None = None,
+        task_id: str | None = None,
+        body: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status_code = status_code
+        self.task_id = task_id
+        self.body = body
+
+    def __str__(self) -> str:
+        details = []
+        if self.task_id is not None:
+            details.append(f"task {self.task_id}")
+        if self.status_code is not None:
+            details.append(f"HTTP {self.status_code}")
+        if self.code is not None and self.code != self.status_code:
+            details.append(f"code {self.code}")
+        return f"{self.message} ({', '.join(details)})" if details else self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+
+class InvalidRequestError(ApikleyError, ValueError):
+    """The request is invalid: fix the named field; retrying the same request won't help."""
+
+
+class AuthenticationError(ApikleyError):
+    """The API key is missing or was refused."""
+
+
+class InsufficientCreditsError(ApikleyError):
+    """The account (or this sub-key) cannot pay for the request."""
+
+
+class TaskNotFoundError(ApikleyError):
+    """The service does not know this task id."""
+
+
+class RateLimitError(ApikleyError):
+    """Too many requests; `retry_after` is the wait the service asked for, in seconds."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class ServiceUnavailableError(ApikleyError):
+    """The service is down for maintenance (HTTP or body code 455)."""
+
+
+class ServerError(ApikleyError):
+    """The service failed (500 or another 5xx)."""
+
+
+class GenerationFailedError(ApikleyError):
+    """The task ended in state fail (or code 501); `fail_code` and `fail_message` say why."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fail_code: str | None = None,
+        fail_message: str | None = None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.fail_code = fail_code
+        self.fail_message = fail_message
+
+
+class FeatureDisabledError(ApikleyError):
+    """The service has disabled this feature (code 505)."""
+
+
+class APIConnectionError(ApikleyError):
+    """The HTTP exchange failed: the service could not be reached or the connection broke."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The HTTP request timed out."""
+
+
+class SubmissionUncertainError(ApikleyError):
+    """createTask may have reached the service, but its answer was lost.
+
+    The client never re-sends such a request, so that one call is never paid twice. A task may
+    exist: look for it in the Apikley dashboard (or wait for its callback) before submitting again.
+    """
+
+
+class TaskTimeoutError(ApikleyError, TimeoutError):
+    """wait() ran out of time; the task goes on. Resume with `client.wait(error.task_id)`."""
+
+    def __init__(
+        self, message: str, *, last_state: TaskState | None = None, **kwargs: object
+    ) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.last_state = last_state
+
+
+class UnexpectedResponseError(ApikleyError):
+    """The service answered something this client cannot read (not JSON, an HTML page, ...)."""
+
+
+class InvalidSignatureError(ApikleyError):
+    """A callback's signature is missing, malformed, wrong or too old: do not trust its body."""

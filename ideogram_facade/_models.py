@@ -1,0 +1,145 @@
+"""The values users hold: `Task`, `TaskState`, and the two policies `PollPolicy` and `RateLimit`."""
+
+from __future__ import annotations
+
+import enum
+import random
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+from apikley_client.models.image_size import ImageSize
+from apikley_client.models.rendering_speed import RenderingSpeed
+from apikley_client.models.style import Style
+
+from . import _constants as C
+from ._exceptions import InvalidRequestError
+
+__all__ = [
+    "ImageSize",
+    "PollPolicy",
+    "RateLimit",
+    "RenderingSpeed",
+    "Style",
+    "Task",
+    "TaskState",
+]
+
+# ImageSize, RenderingSpeed and Style are the generated Literal types, re-exported: a change to
+# an enum in the spec reaches users' type checks.
+
+
+class TaskState(enum.StrEnum):
+    """A task's state, as the service spells it; anything else it sends is `UNKNOWN`."""
+
+    WAITING = "waiting"
+    QUEUING = "queuing"
+    GENERATING = "generating"
+    SUCCESS = "success"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def _missing_(cls, value: object) -> TaskState:
+        return cls.UNKNOWN
+
+    @property
+    def done(self) -> bool:
+        return self in (TaskState.SUCCESS, TaskState.FAIL)
+
+
+@attrs.frozen
+class Task:
+    """One generation task as the service last reported it.
+
+    `raw` is the decoded `data` object of the answer, for fields this class does not model;
+    it takes no part in equality or repr.
+    """
+
+    task_id: str
+    state: TaskState
+    image_urls: tuple[str, ...] = ()
+    fail_code: str | None = None
+    fail_message: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    completed_at: datetime | None = None
+    credits_consumed: float | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+    @property
+    def done(self) -> bool:
+        """The task has ended, in success or failure; polling it again changes nothing."""
+        return self.state.done
+
+    @property
+    def succeeded(self) -> bool:
+        return self.state is TaskState.SUCCESS
+
+
+def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value <= 0:
+        raise InvalidRequestError(f"PollPolicy.{attribute.name} must be > 0, got {value!r}")
+
+
+def _fraction(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0 <= value < 1:
+        raise InvalidRequestError(f"PollPolicy.{attribute.name} must be in [0, 1), got {value!r}")
+
+
+@attrs.frozen
+class PollPolicy:
+    """When `wait()` polls a task's status.
+
+    The first polls come every `initial` seconds; from there on each poll comes `multiplier`
+    times as long after the start of the wait as the one before (a task that has run 100 s is
+    polled again at 115 s with 1.15), never more than `maximum` seconds apart. So the worst-case
+    delay in noticing that a task ended stays within about `multiplier - 1` of its run time,
+    with few polls for long tasks. Each delay is then spread by ±`jitter` (a fraction), so that
+    many waiting clients don't poll in step.
+
+    >>> [round(PollPolicy().delay(n), 2) for n in range(10)]
+    [2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.62, 3.02, 3.47]
+    """
+
+    initial: float = attrs.field(default=C.POLL_INITIAL, validator=_positive)
+    multiplier: float = attrs.field(default=C.POLL_MULTIPLIER, validator=_positive)
+    maximum: float = attrs.field(default=C.POLL_MAXIMUM, validator=_positive)
+    jitter: float = attrs.field(default=C.POLL_JITTER, validator=_fraction)
+
+    def delay(self, attempt: int, spread: float = 0.5) -> float:
+        """Seconds to sleep before poll number `attempt` (0-based).
+
+        `spread` is a uniform draw from [0, 1) that places the delay within the jitter range;
+        0.5, the default, is the mean: the schedule without jitter.
+        """
+        elapsed = 0.0
+        step = self.initial
+        for _ in range(attempt + 1):
+            step = min(self.maximum, max(self.initial, (self.multiplier - 1) * elapsed))
+            elapsed += step
+        return step * (1 + self.jitter * (2 * spread - 1))
+
+    def jittered_delay(self, attempt: int) -> float:
+        return self.delay(attempt, random.random())  # noqa: S311 (not cryptographic)
+
+
+@attrs.frozen
+class RateLimit:
+    """Client-side limits, shared by every concurrent call on one client.
+
+    Each is a window: at most `creates_per_10s` createTask requests in any 10 s, and at most
+    `polls_per_second` status polls in any second, as the service documents. Calls that would
+    exceed a limit wait their turn, in order, instead of being refused with a 429.
+    """
+
+    creates_per_10s: int = C.CREATES_PER_10S
+    polls_per_second: int = C.POLLS_PER_SECOND
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("creates_per_10s", "polls_per_second"):
+            if getattr(self, name) < 1:
+                raise InvalidRequestError(
+                    f"RateLimit.{name} must be >= 1, got {getattr(self, name)!r}"
+                )
