@@ -6,6 +6,7 @@ import httpx
 
 API_KEY_ENV = "APIKLEY_API_KEY"
 BASE_URL_ENV = "APIKLEY_BASE_URL"
+UPLOAD_BASE_URL_ENV = "APIKLEY_UPLOAD_BASE_URL"
 DEFAULT_BASE_URL = "https://api.apikley.ru"
 # api-contract.md: the upload API is documented under the main host; upstream uses its own host.
 DEFAULT_UPLOAD_BASE_URL = "https://api.apikley.ru/file-upload"

@@ -129,7 +129,9 @@ class Core:
                 "https://app.apikley.ru/keys); or use sandbox=True to try the client offline"
             )
         base_url = base_url or os.environ.get(C.BASE_URL_ENV) or C.DEFAULT_BASE_URL
-        upload_base_url = upload_base_url or C.DEFAULT_UPLOAD_BASE_URL
+        upload_base_url = (
+            upload_base_url or os.environ.get(C.UPLOAD_BASE_URL_ENV) or C.DEFAULT_UPLOAD_BASE_URL
+        )
         for name, url in (("base_url", base_url), ("upload_base_url", upload_base_url)):
             _requests.check_url(name, url)
             if not allow_insecure and _plain_http_off_machine(url):

@@ -1,0 +1,155 @@
+"""Fixtures: a fake service per test, and clients of both kinds bound to it.
+
+Every behaviour test takes `client` (or `make_client`) and so runs twice, once with
+`CharacterClient` and once with `AsyncCharacterClient` driven on its own event loop. Both go
+through `Guarded`, which checks every error either client raises for the API key: the
+secrets rule is enforced here once, for the whole suite, not in hand-picked tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import os
+import traceback
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from hypothesis import settings
+
+from ideogram_facade import AsyncCharacterClient, CharacterClient, PollPolicy
+from ideogram_facade.testing import FakeApikley, TaskTiming
+
+settings.register_profile("ci", max_examples=200, deadline=None)
+settings.register_profile("fuzz", max_examples=20_000, deadline=None)
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# Fast enough for tests, slow enough that a wait sees every state.
+FAST_TIMING = TaskTiming(waiting=0.01, queuing=0.02, generating=0.03)
+FAST_POLL = PollPolicy(initial=0.01, multiplier=1.15, maximum=0.05, jitter=0.0)
+
+# Every API key a test used; the log and report checks below look for all of them.
+SECRETS: set[str] = set()
+
+
+def assert_no_secret(text: str, where: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text, f"the API key leaked into {where}: {text[:300]!r}"
+
+
+class Guarded:
+    """One interface over both clients: async methods are run to completion on a private loop.
+
+    Any exception a method raises is checked (str, repr, the whole formatted chain) for the
+    API key before it reaches the test.
+    """
+
+    def __init__(self, client: CharacterClient | AsyncCharacterClient) -> None:
+        self.inner = client
+        self.kind = "async" if isinstance(client, AsyncCharacterClient) else "sync"
+        self._runner = asyncio.Runner() if self.kind == "async" else None
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.inner, name)
+        if not callable(method):
+            return method
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                result = method(*args, **kwargs)
+                if inspect.isawaitable(result):
+                    assert self._runner is not None
+                    result = self._runner.run(result)  # type: ignore[arg-type]
+            except BaseException as exc:
+                assert_no_secret(repr(exc), "an exception's repr")
+                assert_no_secret("".join(traceback.format_exception(exc)), "a traceback")
+                raise
+            return result
+
+        return call
+
+    def run(self, coroutine: Any) -> Any:
+        """Run a coroutine on this client's loop (async client only)."""
+        assert self._runner is not None
+        return self._runner.run(coroutine)
+
+    def shutdown(self) -> None:
+        if self._runner is None:
+            self.inner.close()  # type: ignore[unused-coroutine]
+        else:
+            self._runner.run(self.inner.close())  # type: ignore[arg-type]
+            self._runner.close()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeApikley]:
+    with FakeApikley(timing=FAST_TIMING) as service:
+        SECRETS.add(service.api_key)
+        yield service
+
+
+@pytest.fixture(params=["sync", "async"])
+def make_client(
+    request: pytest.FixtureRequest, fake: FakeApikley
+) -> Iterator[Callable[..., Guarded]]:
+    made: list[Guarded] = []
+
+    def make(**overrides: Any) -> Guarded:
+        settings: dict[str, Any] = {
+            "api_key": fake.api_key,
+            "base_url": fake.base_url,
+            "upload_base_url": fake.upload_base_url,
+            "poll": FAST_POLL,
+            "rate_limit": None,
+            **overrides,
+        }
+        cls = CharacterClient if request.param == "sync" else AsyncCharacterClient
+        guarded = Guarded(cls(**settings))
+        made.append(guarded)
+        return guarded
+
+    yield make
+    for guarded in made:
+        guarded.shutdown()
+
+
+@pytest.fixture
+def client(make_client: Callable[..., Guarded]) -> Guarded:
+    return make_client()
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(logging.Formatter("%(message)s").format(record))
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_logs() -> Iterator[None]:
+    """Every log line of every test, at DEBUG, exception text included, is free of the key."""
+    handler = _Collect()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    for line in handler.lines:
+        assert_no_secret(line, "a log record")
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # Failures' tracebacks and everything a test printed are part of what a user could see.
+    for _, text in report.sections:
+        assert_no_secret(text, "captured output")
+    if report.longrepr is not None:
+        assert_no_secret(str(report.longrepr), "a test report")
