@@ -14,13 +14,16 @@ async with AsyncCharacterClient() as client:          # key from APIKLEY_API_KEY
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar, Unpack
 
 import httpx
 
 from . import _constants as C
-from ._core import Core, Flow, OnUpdate, Send, Sleep
+from ._core import Core, Fetch, Fetched, Flow, OnUpdate, Send, Sleep
+from ._files import PartFile, ReferenceImage, UploadableFile
 from ._models import PollPolicy, RateLimit, Task
 from ._requests import SubmitOptions
 from ._sandbox import Sandbox
@@ -73,9 +76,11 @@ class AsyncCharacterClient:
         self._http = http_client if http_client is not None else httpx.AsyncClient()
 
     async def submit(
-        self, prompt: str, reference_image: str, **options: Unpack[SubmitOptions]
+        self, prompt: str, reference_image: ReferenceImage, **options: Unpack[SubmitOptions]
     ) -> str:
         """Create a task and return its id at once. See `SubmitOptions` for the options.
+
+        `reference_image` is an http(s) URL, or a local path or bytes that are uploaded first.
 
         Never sent twice: if the request may have reached the service but its answer was lost,
         this raises `SubmissionUncertainError` instead of retrying.
@@ -108,7 +113,7 @@ class AsyncCharacterClient:
     async def generate(
         self,
         prompt: str,
-        reference_image: str,
+        reference_image: ReferenceImage,
         *,
         timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
         on_update: OnUpdate | None = None,
@@ -120,6 +125,28 @@ class AsyncCharacterClient:
                 prompt, reference_image, options, timeout=timeout, on_update=on_update
             )
         )
+
+    async def upload(self, file: UploadableFile, *, file_name: str | None = None) -> str:
+        """Upload a JPEG, PNG or WebP (path, bytes or binary file) and return its URL.
+
+        Type and size (at most 10 MB) are checked before sending; the service keeps uploads
+        for 3 days. The name is unique unless you give `file_name`.
+        """
+        return await self._run(self._core.upload(file, file_name))
+
+    async def download(
+        self,
+        task_or_urls: Task | Sequence[str],
+        directory: str | Path,
+        *,
+        overwrite: bool = False,
+    ) -> list[Path]:
+        """Save each image of a finished task (or each URL) in `directory`; return the paths.
+
+        Files are named `<task_id>_<n>.<ext>` and appear whole or not at all. The API key is
+        never sent to the image host; an expired result URL is renewed once.
+        """
+        return await self._run(self._core.download(task_or_urls, directory, overwrite))
 
     async def credits(self) -> float:
         """The account's remaining credit balance."""
@@ -158,7 +185,11 @@ class AsyncCharacterClient:
                 flow.throw(interrupt)  # the flow notes its task id on the way out
                 raise
 
-    async def _perform(self, effect: Send | Sleep) -> HttpResponse | Exception | None:
+    async def _perform(
+        self, effect: Send | Sleep | Fetch
+    ) -> HttpResponse | Fetched | Exception | None:
+        if isinstance(effect, Fetch):
+            return await self._fetch(effect)
         if isinstance(effect, Sleep):
             await asyncio.sleep(effect.seconds)
             return None
@@ -176,3 +207,23 @@ class AsyncCharacterClient:
         except httpx.HTTPError as exc:  # an answer too: the flow decides what it means
             return exc
         return HttpResponse(response.status_code, response.headers, response.content)
+
+    async def _fetch(self, effect: Fetch) -> Fetched | Exception:
+        part = None
+        try:
+            async with self._http.stream(
+                "GET", effect.url, timeout=effect.timeout, follow_redirects=True
+            ) as response:
+                kind = response.headers.get("content-type")
+                if not 200 <= response.status_code < 300:
+                    return Fetched(response.status_code, kind, None)
+                part = PartFile(effect.directory, effect.max_bytes)
+                async for chunk in response.aiter_bytes():
+                    if not part.write(chunk):
+                        part.discard()
+                        return Fetched(response.status_code, kind, None, too_large=True)
+                return Fetched(response.status_code, kind, part.finish())
+        except (httpx.HTTPError, OSError) as exc:
+            if part is not None:
+                part.discard()
+            return exc

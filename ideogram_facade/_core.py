@@ -18,14 +18,15 @@ import logging
 import os
 import random
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
 import httpx
 
 from . import _constants as C
-from . import _requests, _wire
+from . import _files, _requests, _wire
 from ._exceptions import (
     APIConnectionError,
     ApikleyError,
@@ -59,7 +60,29 @@ class Sleep:
     seconds: float
 
 
-Effect = Send | Sleep
+@attrs.frozen
+class Fetch:
+    """Stream `url` (no API key, redirects followed) into a new temporary file in `directory`.
+
+    The result is a `Fetched`, or the transport exception. The body is written only for a 2xx
+    answer, and never past `max_bytes`.
+    """
+
+    url: str
+    directory: Path
+    timeout: httpx.Timeout
+    max_bytes: int = C.MAX_DOWNLOAD_BYTES
+
+
+@attrs.frozen
+class Fetched:
+    status_code: int
+    content_type: str | None
+    part: Path | None  # the temporary file, for a 2xx answer within max_bytes
+    too_large: bool = False
+
+
+Effect = Send | Sleep | Fetch
 Flow = Generator[Effect, Any, T]
 OnUpdate = Callable[[Task], object]
 
@@ -278,8 +301,28 @@ class Core:
 
     # -- the operations ----------------------------------------------------------------
 
-    def submit(self, prompt: str, reference_image: str, options: SubmitOptions) -> Flow[str]:
-        request = _requests.create_task(self.base_url, prompt, reference_image, options)
+    def upload(self, file: _files.UploadableFile, file_name: str | None) -> Flow[str]:
+        image = _files.load(file, file_name)
+        return (yield from self._upload(image))
+
+    def _upload(self, image: _files.LocalImage) -> Flow[str]:
+        data = yield from self.call(_requests.upload(self.upload_base_url, image))
+        url = data.get("downloadUrl") or data.get("fileUrl") if isinstance(data, Mapping) else None
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise UnexpectedResponseError(
+                f"upload: the answer names no downloadUrl; got {str(data)[:200]!r}",
+            )
+        logger.debug("uploaded %s (%d bytes)", image.file_name, len(image.content))
+        return url
+
+    def submit(
+        self, prompt: str, reference_image: _files.ReferenceImage, options: SubmitOptions
+    ) -> Flow[str]:
+        reference = _files.resolve(reference_image)
+        if isinstance(reference, _files.LocalImage):
+            _requests.check_options(prompt, options)  # before the upload, not after
+            reference = yield from self._upload(reference)
+        request = _requests.create_task(self.base_url, prompt, reference, options)
         data = yield from self.call(request)
         task_id = data.get("taskId") if isinstance(data, Mapping) else None
         if not isinstance(task_id, str) or not task_id:
@@ -374,7 +417,7 @@ class Core:
     def generate(
         self,
         prompt: str,
-        reference_image: str,
+        reference_image: _files.ReferenceImage,
         options: SubmitOptions,
         *,
         timeout: float | None,
@@ -397,3 +440,80 @@ class Core:
             )
             logger.warning("interrupted while waiting for task %s; it keeps running", task_id)
             raise
+
+    # -- downloads ---------------------------------------------------------------------
+
+    def download(
+        self, task_or_urls: Task | Sequence[str], directory: str | Path, overwrite: bool
+    ) -> Flow[list[Path]]:
+        """Each image into `directory` as <task_id>_<n>.<ext>; a URL that expired is renewed."""
+        if isinstance(task_or_urls, Task):
+            task_id: str | None = task_or_urls.task_id
+            urls: Sequence[str] = task_or_urls.image_urls
+            if not task_or_urls.succeeded:
+                raise InvalidRequestError(
+                    f"the task is {task_or_urls.state.value}, so it has no images; wait() for it",
+                    task_id=task_id,
+                )
+        elif isinstance(task_or_urls, str):
+            raise InvalidRequestError("pass a Task or a list of URLs, not one string")
+        else:
+            task_id, urls = None, list(task_or_urls)
+        for url in urls:
+            _requests.check_url("image URL", url)
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for number, url in enumerate(urls, start=1):
+            stem = f"{_files.download_stem(task_id, url)}_{number}"
+            paths.append((yield from self._download_one(url, folder, stem, task_id, overwrite)))
+        return paths
+
+    def _download_one(
+        self, url: str, folder: Path, stem: str, task_id: str | None, overwrite: bool
+    ) -> Flow[Path]:
+        renewed = False
+        attempt = 0
+        while True:
+            reply = yield Fetch(url, folder, self.timeout)
+            if isinstance(reply, Fetched) and reply.part is not None:
+                _files.check_image(reply.content_type, url, task_id)
+                target = folder / f"{stem}{_files.extension(reply.content_type, url)}"
+                return _files.place(reply.part, target, overwrite)
+            if isinstance(reply, Fetched) and reply.status_code in (403, 404) and not renewed:
+                # Result URLs expire after about a day; the service signs a fresh one.
+                renewed = True
+                fresh = yield from self.call(
+                    _requests.download_url(self.base_url, url), task_id=task_id
+                )
+                url = _requests.check_url("renewed download URL", fresh)
+                continue
+            error = self._download_error(reply, url, task_id)
+            transient = isinstance(reply, Exception) or (
+                isinstance(reply, Fetched) and reply.status_code >= 500
+            )
+            if not transient or attempt >= self.max_retries:
+                raise error
+            attempt += 1
+            yield Sleep(min(C.RETRY_MAX_DELAY, C.RETRY_INITIAL_DELAY * 2.0**attempt))
+
+    def _download_error(self, reply: object, url: str, task_id: str | None) -> ApikleyError:
+        host = httpx.URL(url).host
+        if isinstance(reply, Exception):
+            return _wire.transport_error(
+                reply, endpoint=f"download from {host}", idempotent=True, task_id=task_id
+            )
+        assert isinstance(reply, Fetched)
+        if reply.too_large:
+            return UnexpectedResponseError(
+                f"the image from {host} is larger than {C.MAX_DOWNLOAD_BYTES} bytes; not saved",
+                task_id=task_id,
+            )
+        cls = ServerError if reply.status_code >= 500 else UnexpectedResponseError
+        return cls(
+            f"download from {host} failed with HTTP {reply.status_code}"
+            + ("; the URL stayed expired after renewal" if reply.status_code in (403, 404) else "")
+            + ". Fetch the task again for fresh URLs",
+            status_code=reply.status_code,
+            task_id=task_id,
+        )

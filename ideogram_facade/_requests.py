@@ -7,6 +7,9 @@ Everything is checked before any I/O; the error names the field, the problem and
 
 from __future__ import annotations
 
+import base64
+import io
+from collections.abc import Collection
 from typing import Any, TypedDict
 
 import attrs
@@ -16,16 +19,25 @@ from apikley_client.api.default import (
     get_download_url,
     get_task_details,
     ideogram_character,
+    upload_file_base64,
+    upload_file_stream,
 )
-from apikley_client.models import CharacterInput, CreateTaskRequest, DownloadUrlRequest
+from apikley_client.models import (
+    Base64UploadRequest,
+    CharacterInput,
+    CreateTaskRequest,
+    DownloadUrlRequest,
+    StreamUploadRequest,
+)
 from apikley_client.models.image_size import IMAGE_SIZE_VALUES, ImageSize
 from apikley_client.models.num_images import check_num_images
 from apikley_client.models.rendering_speed import RENDERING_SPEED_VALUES, RenderingSpeed
 from apikley_client.models.style import STYLE_VALUES, Style
-from apikley_client.types import UNSET
+from apikley_client.types import UNSET, File
 
 from . import _constants as C
 from ._exceptions import InvalidRequestError
+from ._files import LocalImage
 
 
 class SubmitOptions(TypedDict, total=False):
@@ -66,7 +78,7 @@ class HttpRequest:
     headers: dict[str, str] = attrs.field(factory=dict, repr=False)
 
 
-def _choice(field: str, value: object, allowed: set[str]) -> None:
+def _choice(field: str, value: object, allowed: Collection[str]) -> None:
     if value not in allowed:
         raise InvalidRequestError(
             f"{field} must be one of {', '.join(sorted(allowed))}; got {value!r}"
@@ -101,10 +113,8 @@ def check_task_id(task_id: object) -> str:
     return task_id
 
 
-def create_task(
-    base_url: str, prompt: str, reference_image_url: str, options: SubmitOptions
-) -> HttpRequest:
-    """The createTask request, after checking every option."""
+def check_options(prompt: str, options: SubmitOptions) -> None:
+    """Every createTask option except the reference image, checked."""
     unknown = set(options) - set(SubmitOptions.__annotations__)
     if unknown:
         raise InvalidRequestError(
@@ -112,13 +122,9 @@ def create_task(
             f"{', '.join(SubmitOptions.__annotations__)}"
         )
     _text("prompt", prompt, C.MAX_PROMPT_LENGTH, required=True)
-    check_url("reference_image", reference_image_url)
-    rendering_speed = options.get("rendering_speed", "BALANCED")
-    style = options.get("style", "AUTO")
-    image_size = options.get("image_size", "square_hd")
-    _choice("rendering_speed", rendering_speed, set(RENDERING_SPEED_VALUES))
-    _choice("style", style, set(STYLE_VALUES))
-    _choice("image_size", image_size, set(IMAGE_SIZE_VALUES))
+    _choice("rendering_speed", options.get("rendering_speed", "BALANCED"), RENDERING_SPEED_VALUES)
+    _choice("style", options.get("style", "AUTO"), STYLE_VALUES)
+    _choice("image_size", options.get("image_size", "square_hd"), IMAGE_SIZE_VALUES)
     num_images = options.get("num_images", 1)
     if (
         isinstance(num_images, bool)
@@ -143,16 +149,27 @@ def create_task(
     if callback_url is not None:
         check_url("callback_url", callback_url)
 
+
+def create_task(
+    base_url: str, prompt: str, reference_image_url: str, options: SubmitOptions
+) -> HttpRequest:
+    """The createTask request, after checking every option."""
+    check_options(prompt, options)
+    check_url("reference_image", reference_image_url)
+    callback_url = options.get("callback_url")
+    expand_prompt = options.get("expand_prompt")
+    seed = options.get("seed")
+    negative_prompt = options.get("negative_prompt")
     body = CreateTaskRequest(
         call_back_url=callback_url if callback_url is not None else UNSET,
         input_=CharacterInput(
             prompt=prompt,
             reference_image_urls=[reference_image_url],
-            rendering_speed=rendering_speed,
-            style=style,
+            rendering_speed=options.get("rendering_speed", "BALANCED"),
+            style=options.get("style", "AUTO"),
             expand_prompt=expand_prompt if expand_prompt is not None else UNSET,
-            num_images=check_num_images(str(num_images)),
-            image_size=image_size,
+            num_images=check_num_images(str(options.get("num_images", 1))),
+            image_size=options.get("image_size", "square_hd"),
             seed=seed if seed is not None else UNSET,
             negative_prompt=negative_prompt if negative_prompt is not None else UNSET,
         ),
@@ -175,6 +192,30 @@ def download_url(base_url: str, url: str) -> HttpRequest:
     return _request(base_url, "download-url", get_download_url._get_kwargs(body=body), True)
 
 
+def upload(upload_base_url: str, image: LocalImage) -> HttpRequest:
+    """Small bytes as one JSON request; files through the multipart (stream) endpoint.
+
+    Uploads are free and each has a unique name, so sending one twice only overwrites it.
+    """
+    if not image.from_disk and len(image.content) <= C.BASE64_UPLOAD_MAX_BYTES:
+        body = Base64UploadRequest(
+            base_64_data=base64.b64encode(image.content).decode("ascii"),
+            upload_path=C.UPLOAD_PATH,
+            file_name=image.file_name,
+        )
+        kwargs = upload_file_base64._get_kwargs(body=body)
+        return _request(upload_base_url, "file-base64-upload", kwargs, True)
+    stream = StreamUploadRequest(
+        file=File(io.BytesIO(image.content), image.file_name, image.mime_type),
+        upload_path=C.UPLOAD_PATH,
+        file_name=image.file_name,
+    )
+    # The generated kwargs also set a Content-Type with a made-up boundary; httpx writes the
+    # real one when it builds the multipart body, so only `files` is taken.
+    kwargs = upload_file_stream._get_kwargs(body=stream)
+    return _request(upload_base_url, "file-stream-upload", kwargs, True)
+
+
 def _request(base_url: str, endpoint: str, kwargs: dict[str, Any], idempotent: bool) -> HttpRequest:
     # The generated modules are the source of truth for method, path and body shape; their
     # `_get_kwargs` is private by name only (it is our own generated code, pinned).
@@ -185,4 +226,5 @@ def _request(base_url: str, endpoint: str, kwargs: dict[str, Any], idempotent: b
         idempotent=idempotent,
         params=kwargs.get("params"),
         json=kwargs.get("json"),
+        files=kwargs.get("files"),
     )

@@ -1,0 +1,170 @@
+"""Local files: reference images to upload, and where downloaded images go.
+
+Only the local side lives here (reading, sniffing, naming, renaming); the network side is
+the clients' `Fetch` effect, so that both clients share this too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import tempfile
+import uuid
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+import attrs
+import httpx
+
+from . import _constants as C
+from ._exceptions import InvalidRequestError, UnexpectedResponseError
+
+ReferenceImage = str | os.PathLike[str] | bytes
+UploadableFile = str | os.PathLike[str] | bytes | BinaryIO
+
+# The three formats the service accepts, by their first bytes.
+_SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+)
+_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+
+
+@attrs.frozen
+class LocalImage:
+    """A checked reference image, ready to upload."""
+
+    content: bytes = attrs.field(repr=lambda content: f"<{len(content)} bytes>")
+    file_name: str
+    mime_type: str
+    from_disk: bool
+
+
+def sniff(content: bytes) -> tuple[str, str] | None:
+    """(MIME type, extension) of a JPEG, PNG or WebP; None for anything else."""
+    for magic, mime, extension in _SIGNATURES:
+        if content.startswith(magic):
+            return mime, extension
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp", ".webp"
+    return None
+
+
+def load(file: UploadableFile, file_name: str | None = None) -> LocalImage:
+    """Read and check an image before any network I/O: type by content, size ≤ 10 MB."""
+    from_disk = not isinstance(file, bytes | bytearray)
+    if isinstance(file, bytes | bytearray):
+        content = bytes(file)
+    elif isinstance(file, str | os.PathLike):
+        path = Path(file)
+        if not path.is_file():
+            raise InvalidRequestError(f"reference image {str(path)!r}: no such file")
+        size = path.stat().st_size
+        _check_size(size, str(path))
+        content = path.read_bytes()
+    else:
+        content = file.read(C.MAX_REFERENCE_BYTES + 1)
+    _check_size(len(content), "the image")
+    kind = sniff(content)
+    if kind is None:
+        raise InvalidRequestError(
+            "the reference image is not a JPEG, PNG or WebP (judged by its first bytes); "
+            "convert it to one of those"
+        )
+    mime, extension = kind
+    # A unique name: the upload API overwrites a file that reuses a name.
+    name = file_name or f"{uuid.uuid4().hex}{extension}"
+    return LocalImage(content=content, file_name=name, mime_type=mime, from_disk=from_disk)
+
+
+def _check_size(size: int, what: str) -> None:
+    if size > C.MAX_REFERENCE_BYTES:
+        raise InvalidRequestError(
+            f"{what} is {size / 1e6:.1f} MB; the service accepts at most "
+            f"{C.MAX_REFERENCE_BYTES // (1024 * 1024)} MB: make it smaller"
+        )
+    if size == 0:
+        raise InvalidRequestError(f"{what} is empty")
+
+
+def resolve(reference: ReferenceImage) -> str | LocalImage:
+    """An http(s) URL as is; a local path or bytes as a `LocalImage` to upload."""
+    if isinstance(reference, str) and reference.startswith(("http://", "https://")):
+        return reference
+    if isinstance(reference, bytes | bytearray):
+        return load(reference)
+    if isinstance(reference, str | os.PathLike):
+        if not Path(reference).is_file():
+            raise InvalidRequestError(
+                f"reference_image {str(reference)[:200]!r} is neither an http(s) URL nor an "
+                "existing file"
+            )
+        return load(reference)
+    raise InvalidRequestError(
+        f"reference_image must be an http(s) URL, a path or bytes; got {type(reference).__name__}"
+    )
+
+
+def download_stem(task_id: str | None, url: str) -> str:
+    """`<task_id>`, or for a bare URL a stable name derived from it."""
+    if task_id:
+        return "".join(c if c.isalnum() or c in "-_" else "_" for c in task_id)
+    return "image_" + hashlib.sha256(url.encode()).hexdigest()[:12]
+
+
+def extension(content_type: str | None, url: str) -> str:
+    mime = (content_type or "").split(";")[0].strip().lower()
+    if mime in _EXTENSIONS:
+        return _EXTENSIONS[mime]
+    if mime.startswith("image/"):
+        return mimetypes.guess_extension(mime) or ".img"
+    suffix = PurePosixPath(httpx.URL(url).path).suffix.lower()
+    return suffix if suffix in _EXTENSIONS.values() else ".bin"
+
+
+def place(part: Path, target: Path, overwrite: bool) -> Path:
+    """Move a finished download to its final name: never a half-written file under it."""
+    if target.exists() and not overwrite:
+        part.unlink(missing_ok=True)
+        raise InvalidRequestError(f"{target} exists; pass overwrite=True to replace it")
+    os.replace(part, target)
+    return target
+
+
+def check_image(content_type: str | None, url: str, task_id: str | None) -> None:
+    mime = (content_type or "").split(";")[0].strip().lower()
+    if not (mime.startswith("image/") or mime in ("", "application/octet-stream")):
+        raise UnexpectedResponseError(
+            f"expected an image from {httpx.URL(url).host}, got {mime}; the URL may have "
+            "expired: fetch the task again",
+            task_id=task_id,
+        )
+
+
+class PartFile:
+    """A download in progress: a hidden temporary file beside its final place.
+
+    Both clients stream into it chunk by chunk; `write` refuses to go past `max_bytes`.
+    """
+
+    def __init__(self, directory: Path, max_bytes: int) -> None:
+        handle, name = tempfile.mkstemp(dir=directory, prefix=".part-", suffix=".download")
+        self.path = Path(name)
+        self._file = os.fdopen(handle, "wb")
+        self._left = max_bytes
+
+    def write(self, chunk: bytes) -> bool:
+        self._left -= len(chunk)
+        if self._left < 0:
+            return False
+        self._file.write(chunk)
+        return True
+
+    def finish(self) -> Path:
+        self._file.close()
+        return self.path
+
+    def discard(self) -> None:
+        self._file.close()
+        self.path.unlink(missing_ok=True)
