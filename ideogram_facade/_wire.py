@@ -286,7 +286,7 @@ def parse_task(data: object, task_id: str | None = None) -> Task:
             f"expected the task's data object, got {type(data).__name__}; report it if it persists",
             task_id=task_id,
         )
-    found = _text(data.get("taskId", data.get("task_id")))
+    found = _text(data.get("taskId")) or _text(data.get("task_id"))
     if found is None and task_id is None:
         raise UnexpectedResponseError("the answer names no taskId; report it if it persists")
     task_id = found or task_id

@@ -54,9 +54,15 @@ def merge(openapi_dir: Path = OPENAPI) -> dict[str, Any]:
         },
         "paths": {},
         "components": {},
+        # What the merge doesn't use (each document's info, servers, ...) is kept here, so
+        # that a change anywhere in a vendored document shows up in generated/ and in drift.
+        "x-vendored": {},
     }
     for source in sources(openapi_dir):
         document = json.loads((openapi_dir / source["path"]).read_text(encoding="utf-8"))
+        merged["x-vendored"][source["path"]] = {
+            key: value for key, value in document.items() if key not in ("paths", "components")
+        }
         servers = document.get("servers")
         for path, item in document["paths"].items():
             if path in merged["paths"]:
@@ -150,7 +156,7 @@ def update(openapi_dir: Path = OPENAPI, base_url: str | None = None) -> list[str
         url = f"{base_url.rstrip('/')}/{source['path']}" if base_url else source["url"]
         if not url.startswith(("https://", "http://")):
             raise CodegenError(f"refusing to fetch {url!r}: only http(s) URLs")
-        with urllib.request.urlopen(url, timeout=30) as answer:  # noqa: S310 (scheme checked)
+        with urllib.request.urlopen(url, timeout=30) as answer:
             document = json.loads(answer.read().decode("utf-8"))
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         target = openapi_dir / source["path"]
