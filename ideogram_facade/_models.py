@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import attrs
+
 from apikley_client.models.image_size import ImageSize
 from apikley_client.models.rendering_speed import RenderingSpeed
 from apikley_client.models.style import Style

@@ -14,6 +14,7 @@ from typing import Any, TypedDict
 
 import attrs
 import httpx
+
 from apikley_client.api.default import (
     get_account_credits,
     get_download_url,

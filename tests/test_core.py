@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime
 
@@ -28,7 +29,7 @@ def test_the_default_poll_schedule() -> None:
     policy = PollPolicy()
     delays = [policy.delay(n) for n in range(40)]
     assert delays[:7] == [2.5] * 7, "every 2.5 s while the task is young"
-    assert all(b >= a for a, b in zip(delays, delays[1:], strict=False))
+    assert all(b >= a for a, b in itertools.pairwise(delays))
     assert max(delays) == 30.0
     elapsed = sum(delays[:20])
     assert delays[20] == pytest.approx(min(30.0, 0.15 * elapsed))
@@ -95,8 +96,12 @@ def test_spec_limits_and_enums_match_the_vendored_spec() -> None:
 
 
 def data(**fields: object) -> dict[str, object]:
-    return {"taskId": "t1", "state": "success", "resultJson": '{"resultUrls": ["https://x/1.png"]}',
-            **fields}
+    return {
+        "taskId": "t1",
+        "state": "success",
+        "resultJson": '{"resultUrls": ["https://x/1.png"]}',
+        **fields,
+    }
 
 
 def test_parse_task_reads_the_documented_shape() -> None:
@@ -117,8 +122,11 @@ def test_parse_task_reads_the_documented_shape() -> None:
         ({"state": "fail", "failCode": None}, "fail_code", None),
         ({"state": "fail", "failCode": ""}, "fail_code", None),
         ({"createTime": 1765179922}, "created_at", datetime(2025, 12, 8, 7, 45, 22, tzinfo=UTC)),
-        ({"createTime": "2025-12-08T07:45:22Z"}, "created_at",
-         datetime(2025, 12, 8, 7, 45, 22, tzinfo=UTC)),
+        (
+            {"createTime": "2025-12-08T07:45:22Z"},
+            "created_at",
+            datetime(2025, 12, 8, 7, 45, 22, tzinfo=UTC),
+        ),
         ({"createTime": "yesterday"}, "created_at", None),
         ({"creditsConsumed": "12.5"}, "credits_consumed", 12.5),
         ({"creditsConsumed": "lots"}, "credits_consumed", None),

@@ -47,4 +47,4 @@ def test_runtime_dependencies_are_attrs_httpx_and_dateutil_only(wheel: zipfile.Z
     always = sorted(r.split(">")[0].split("<")[0].split("=")[0] for r in requires if ";" not in r)
     assert always == ["attrs", "httpx", "python-dateutil"]
     assert all("==" not in r.split(";")[0] for r in requires), "users pin in lock files, not us"
-    assert any(r.startswith("rich") and 'extra == "cli"' in r for r in requires)
+    assert any(r.startswith("rich") and "extra == 'cli'" in r for r in requires)
