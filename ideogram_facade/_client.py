@@ -210,15 +210,15 @@ class CharacterClient:
             with self._http.stream(
                 "GET", effect.url, timeout=effect.timeout, follow_redirects=True
             ) as response:
-                kind = response.headers.get("content-type")
+                headers = response.headers
                 if not 200 <= response.status_code < 300:
-                    return Fetched(response.status_code, kind, None)
+                    return Fetched(response.status_code, headers, None)
                 part = PartFile(effect.directory, effect.max_bytes)
                 for chunk in response.iter_bytes():
                     if not part.write(chunk):
                         part.discard()
-                        return Fetched(response.status_code, kind, None, too_large=True)
-                return Fetched(response.status_code, kind, part.finish())
+                        return Fetched(response.status_code, headers, None, too_large=True)
+                return Fetched(response.status_code, headers, part.finish())
         except (httpx.HTTPError, OSError) as exc:
             if part is not None:
                 part.discard()

@@ -77,7 +77,7 @@ class Fetch:
 @attrs.frozen
 class Fetched:
     status_code: int
-    content_type: str | None
+    headers: Mapping[str, str]
     part: Path | None  # the temporary file, for a 2xx answer within max_bytes
     too_large: bool = False
 
@@ -216,7 +216,9 @@ class Core:
                     secret=self.api_key,
                 )
             except ApikleyError as error:
-                delay = self._retry_delay(request, reply, error, attempt, retries, deadline)
+                delay = self._retry_delay(
+                    request.idempotent, reply, error, attempt, retries, deadline
+                )
                 if delay is None:
                     raise
             attempt += 1
@@ -224,7 +226,7 @@ class Core:
 
     def _retry_delay(
         self,
-        request: HttpRequest,
+        idempotent: bool,
         reply: object,
         error: ApikleyError,
         attempt: int,
@@ -238,9 +240,9 @@ class Core:
             # The service refused without queueing anything: safe even for createTask.
             safe = True
         elif isinstance(reply, Exception):
-            safe = request.idempotent or isinstance(reply, _wire.NOT_SENT)
+            safe = idempotent or isinstance(reply, _wire.NOT_SENT)
         else:
-            safe = request.idempotent and isinstance(error, ServerError | UnexpectedResponseError)
+            safe = idempotent and isinstance(error, ServerError | UnexpectedResponseError)
         if not safe:
             return None
         backoff = min(C.RETRY_MAX_DELAY, C.RETRY_INITIAL_DELAY * 2.0**attempt)
@@ -477,10 +479,12 @@ class Core:
         while True:
             reply = yield Fetch(url, folder, self.timeout)
             if isinstance(reply, Fetched) and reply.part is not None:
-                _files.check_image(reply.content_type, url, task_id)
-                target = folder / f"{stem}{_files.extension(reply.content_type, url)}"
+                kind = reply.headers.get("content-type")
+                _files.check_image(kind, url, task_id, reply.part)
+                target = folder / f"{stem}{_files.extension(kind, url)}"
                 return _files.place(reply.part, target, overwrite)
-            if isinstance(reply, Fetched) and reply.status_code in (403, 404) and not renewed:
+            expired = isinstance(reply, Fetched) and reply.status_code in (403, 404)
+            if expired and not renewed:
                 # Result URLs expire after about a day; the service signs a fresh one.
                 renewed = True
                 fresh = yield from self.call(
@@ -488,32 +492,39 @@ class Core:
                 )
                 url = _requests.check_url("renewed download URL", fresh)
                 continue
-            error = self._download_error(reply, url, task_id)
-            transient = isinstance(reply, Exception) or (
-                isinstance(reply, Fetched) and reply.status_code >= 500
-            )
-            if not transient or attempt >= self.max_retries:
+            error = _download_error(reply, url, task_id)
+            delay = None
+            if not expired:
+                delay = self._retry_delay(True, reply, error, attempt, self.max_retries, None)
+            if delay is None:
                 raise error
             attempt += 1
-            yield Sleep(min(C.RETRY_MAX_DELAY, C.RETRY_INITIAL_DELAY * 2.0**attempt))
+            yield Sleep(delay)
 
-    def _download_error(self, reply: object, url: str, task_id: str | None) -> ApikleyError:
-        host = httpx.URL(url).host
-        if isinstance(reply, Exception):
-            return _wire.transport_error(
-                reply, endpoint=f"download from {host}", idempotent=True, task_id=task_id
-            )
-        assert isinstance(reply, Fetched)
-        if reply.too_large:
-            return UnexpectedResponseError(
-                f"the image from {host} is larger than {C.MAX_DOWNLOAD_BYTES} bytes; not saved",
-                task_id=task_id,
-            )
-        cls = ServerError if reply.status_code >= 500 else UnexpectedResponseError
-        return cls(
-            f"download from {host} failed with HTTP {reply.status_code}"
-            + ("; the URL stayed expired after renewal" if reply.status_code in (403, 404) else "")
-            + ". Fetch the task again for fresh URLs",
-            status_code=reply.status_code,
+
+def _download_error(reply: object, url: str, task_id: str | None) -> ApikleyError:
+    host = httpx.URL(url).host
+    if isinstance(reply, Exception):
+        return _wire.transport_error(
+            reply, endpoint=f"download from {host}", idempotent=True, task_id=task_id
+        )
+    assert isinstance(reply, Fetched)
+    if reply.too_large:
+        return UnexpectedResponseError(
+            f"the image from {host} is larger than {C.MAX_DOWNLOAD_BYTES} bytes; not saved",
             task_id=task_id,
         )
+    status = reply.status_code
+    cls, advice = _wire.classify(status) or (UnexpectedResponseError, "")
+    if status in (403, 404):
+        cls, advice = UnexpectedResponseError, "The URL stayed expired after renewal."
+    extra: dict[str, Any] = {}
+    if cls is RateLimitError:
+        extra["retry_after"] = _wire.retry_after(reply.headers)
+    return cls(
+        f"download from {host} failed with HTTP {status}. {advice} Fetch the task again for "
+        "fresh URLs",
+        status_code=status,
+        task_id=task_id,
+        **extra,
+    )

@@ -132,9 +132,11 @@ def place(part: Path, target: Path, overwrite: bool) -> Path:
     return target
 
 
-def check_image(content_type: str | None, url: str, task_id: str | None) -> None:
+def check_image(content_type: str | None, url: str, task_id: str | None, part: Path) -> None:
+    """An answer that isn't an image (an error page, JSON) is discarded, not saved as one."""
     mime = (content_type or "").split(";")[0].strip().lower()
     if not (mime.startswith("image/") or mime in ("", "application/octet-stream")):
+        part.unlink(missing_ok=True)
         raise UnexpectedResponseError(
             f"expected an image from {httpx.URL(url).host}, got {mime}; the URL may have "
             "expired: fetch the task again",

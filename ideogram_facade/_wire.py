@@ -174,7 +174,7 @@ def unwrap(
             )
         # A page from a proxy, not the API: its status is all there is to go on (a 501 from a
         # proxy is a server fault, not a failed generation).
-        known = _classify(status) if status >= 300 and status != 501 else None
+        known = classify(status) if status >= 300 and status != 501 else None
         if known is None:
             raise UnexpectedResponseError(
                 f"{endpoint}: the service answered HTTP {status} with a body that is not the "
@@ -198,7 +198,7 @@ def unwrap(
     effective = code if code is not None and code != 200 else status
     if endpoint == "recordInfo" and effective == 422 and "null" in said.lower():
         effective = 404  # observed: an unknown taskId answers 422 "recordInfo is null"
-    cls, advice = _classify(effective) or (
+    cls, advice = classify(effective) or (
         UnexpectedResponseError,
         "Report it with the body excerpt.",
     )
@@ -215,7 +215,7 @@ def unwrap(
     )
 
 
-def _classify(code: int) -> tuple[type[ApikleyError], str] | None:
+def classify(code: int) -> tuple[type[ApikleyError], str] | None:
     if code in _ERRORS:
         return _ERRORS[code]
     return (ServerError, _ERRORS[500][1]) if code >= 500 else None
