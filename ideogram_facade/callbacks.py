@@ -1,0 +1,256 @@
+"""Receiving task results by callback: check the signature, then read the task.
+
+When a task ends, the service POSTs its result as JSON to the `callback_url` given to
+`submit()`. With a webhook HMAC key enabled for the account, the request carries
+`X-Webhook-Timestamp` and `X-Webhook-Signature` headers; check them before trusting the body:
+
+    from ideogram_facade import InvalidSignatureError, TaskState
+    from ideogram_facade.callbacks import parse_callback, verify_signature
+
+    def on_callback(body: bytes, headers: Mapping[str, str]) -> int:  # your web framework's
+        try:                                                           # request, as raw bytes
+            verify_signature(body, headers, os.environ["APIKLEY_WEBHOOK_SECRET"])
+        except InvalidSignatureError:
+            return 401
+        task = parse_callback(body)          # a failed task is a Task too: state FAIL
+        if task.state is TaskState.SUCCESS:
+            save(task.task_id, task.image_urls)
+        return 200
+
+In your own tests, `sign_callback(body, secret)` gives the headers a genuine callback carries:
+
+    response = test_client.post("/hook", content=body, headers=sign_callback(body, "whsec-1"))
+
+What the signature proves: it covers the task id and the timestamp, not the rest of the body
+(that is the vendor's scheme). So a verified callback says "task X has ended, recently", and
+its image URLs and state are only as trustworthy as the sender. When that matters, treat the
+callback as a notification and read the task with `client.get_task(task.task_id)`. A callback
+replayed within `tolerance` also verifies: handle each task id once. The vendor's docs leave
+open whether Apikley forwards the signature at all; if your callbacks arrive without one, the
+same `get_task()` call is how to trust them.
+
+`examples/callback_receiver.py` is a complete receiver on the standard library's http.server.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import math
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from . import _constants as C
+from ._exceptions import InvalidRequestError, InvalidSignatureError, UnexpectedResponseError
+from ._models import Task, TaskState
+from ._wire import _as_code, _text, parse_task
+
+__all__ = ["parse_callback", "sign_callback", "verify_signature"]
+
+_TIMESTAMP = "X-Webhook-Timestamp"
+_SIGNATURE = "X-Webhook-Signature"
+_SHA256_SIZE = 32
+# Above this a timestamp can only be in milliseconds (1e11 s is the year 5138), the unit the
+# service uses for every time in its bodies; read it as such rather than call it stale.
+_MILLISECONDS_FROM = 1e11
+_ADVICE = "Reject the request (answer 401) and do not use its body"
+
+
+def verify_signature(
+    body: bytes, headers: Mapping[str, str], secret: str | bytes, *, tolerance: float = 300
+) -> None:
+    """Check a callback's signature; return None if it is genuine and fresh.
+
+    `body` is the request body exactly as received, `headers` its headers under any case of
+    their names (a dict from http.server, a framework's headers, or a WSGI environ, where they
+    are `HTTP_X_WEBHOOK_SIGNATURE`), `secret` the webhook HMAC key from the Apikley dashboard.
+    `tolerance` is how many seconds the timestamp may differ from this machine's clock.
+
+    Raises `InvalidSignatureError` if a header is missing or malformed, the signature does not
+    match, the timestamp is further than `tolerance` from now, the body is not the callback JSON
+    with a task id, or `secret` is empty. The error never contains the secret or the signature.
+    """
+    if not secret:
+        raise InvalidSignatureError(
+            "no webhook secret given, so no callback can be verified: pass the HMAC key from the "
+            "Apikley dashboard (e.g. from APIKLEY_WEBHOOK_SECRET)"
+        )
+    task_id = _signed_task_id(body)
+    timestamp = _header(headers, _TIMESTAMP, task_id)
+    signature = _header(headers, _SIGNATURE, task_id)
+    try:
+        seconds = float(timestamp)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds):
+        raise InvalidSignatureError(
+            f"the {_TIMESTAMP} header is not a Unix time in seconds. {_ADVICE}", task_id=task_id
+        )
+    try:
+        given = base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError):
+        given = b""
+    if len(given) != _SHA256_SIZE:
+        raise InvalidSignatureError(
+            f"the {_SIGNATURE} header is not a base64 HMAC-SHA256. {_ADVICE}", task_id=task_id
+        )
+    # Compared as bytes in constant time, so that timing does not reveal how much matched.
+    if not hmac.compare_digest(given, _digest(secret, task_id, timestamp)):
+        raise InvalidSignatureError(
+            "the signature does not match: the callback was forged or altered, or was signed "
+            f"with another key. {_ADVICE}; if every callback fails, check that the secret is "
+            "the webhook HMAC key of the account that created the task",
+            task_id=task_id,
+        )
+    # Checked after the HMAC, so that "stale" is only ever said of a genuine callback: it was
+    # replayed or delayed, or one of the two clocks is wrong.
+    if seconds > _MILLISECONDS_FROM:
+        seconds /= 1000
+    age = time.time() - seconds
+    if not abs(age) <= tolerance:
+        when = f"{age:.0f} s old" if age > 0 else f"{-age:.0f} s in the future"
+        raise InvalidSignatureError(
+            f"the callback is signed correctly but its timestamp is {when}, beyond the "
+            f"tolerance of {tolerance:g} s: a replayed or delayed callback, or this machine's "
+            f"clock is wrong (check NTP). {_ADVICE}; get_task() tells the task's real state",
+            task_id=task_id,
+        )
+
+
+def parse_callback(body: bytes | str | Mapping[str, Any]) -> Task:
+    """The `Task` a callback reports, from its body (raw bytes, text, or already decoded).
+
+    A failed task is returned with state `FAIL`, `fail_code` and `fail_message`, not raised.
+    Accepts the documented variants: `taskId` or `task_id`, `resultJson` as a JSON string or an
+    object, `failCode` as a string, a number or null, `msg` or `message`, and times in epoch
+    milliseconds, seconds or ISO 8601. Raises `UnexpectedResponseError` for anything else.
+    Call `verify_signature()` first if the callbacks are signed.
+    """
+    envelope = _load(body)
+    if not isinstance(envelope, Mapping):
+        raise UnexpectedResponseError(
+            f"a callback body is a JSON object, got {type(envelope).__name__}. Check that the "
+            "request came from the service; report it if it did",
+            body=_excerpt(body),
+        )
+    data = envelope.get("data")
+    if not isinstance(data, Mapping):
+        raise UnexpectedResponseError(
+            "the callback has no task in its data (it is "
+            f"{type(data).__name__}). Check that the request came from the service; report it "
+            "if it did",
+            body=_excerpt(body),
+        )
+    task = parse_task(data)
+    # Code 501 is the service's "the generation failed": trust it even if data omits the state.
+    if _as_code(envelope.get("code")) == 501 and not task.done:
+        task = attrs.evolve(task, state=TaskState.FAIL)
+    if task.state is TaskState.FAIL and task.fail_message is None:
+        task = attrs.evolve(task, fail_message=_text(envelope.get("msg", envelope.get("message"))))
+    return task
+
+
+def sign_callback(
+    body: bytes | str | Mapping[str, Any], secret: str | bytes, timestamp: int | None = None
+) -> dict[str, str]:
+    """The headers a genuine callback with this body carries, for testing your receiver.
+
+    `timestamp` is the Unix time in seconds to sign (default: now); pass an old one to test
+    that your receiver rejects stale callbacks. Raises `InvalidRequestError` if the body names
+    no task id or the secret is empty.
+    """
+    if not secret:
+        raise InvalidRequestError("secret must be the non-empty webhook HMAC key")
+    decoded = _load(body, error=InvalidRequestError)
+    task_id = _task_id(decoded)
+    if task_id is None:
+        raise InvalidRequestError(
+            "the body must be a callback JSON object with data.taskId (or data.task_id)"
+        )
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = base64.b64encode(_digest(secret, task_id, stamp)).decode("ascii")
+    return {"Content-Type": "application/json", _TIMESTAMP: stamp, _SIGNATURE: signature}
+
+
+def _digest(secret: str | bytes, task_id: str, timestamp: str) -> bytes:
+    key = secret.encode() if isinstance(secret, str) else secret
+    return hmac.new(key, f"{task_id}.{timestamp}".encode(), hashlib.sha256).digest()
+
+
+def _load(
+    body: bytes | str | Mapping[str, Any],
+    *,
+    error: type[InvalidRequestError | UnexpectedResponseError] = UnexpectedResponseError,
+) -> object:
+    if isinstance(body, Mapping):
+        return body
+    try:
+        return json.loads(body)
+    # RecursionError: deeply nested arrays, which an attacker can send to any public URL.
+    except (ValueError, TypeError, RecursionError):
+        raise error(
+            "the callback body is not JSON. Check that the request came from the service",
+            body=_excerpt(body),
+        ) from None
+
+
+def _task_id(envelope: object) -> str | None:
+    # The same rule as parse_task's, so that the task id verified is the one parsed.
+    data = envelope.get("data") if isinstance(envelope, Mapping) else None
+    return _text(data.get("taskId", data.get("task_id"))) if isinstance(data, Mapping) else None
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # A receiver whose JSON parser keeps the first of two "taskId" keys would act on another
+    # task than the one signed (json keeps the last): such a body is refused outright.
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate key")
+    return dict(pairs)
+
+
+def _signed_task_id(body: bytes) -> str:
+    try:
+        envelope = json.loads(body, object_pairs_hook=_no_duplicate_keys)
+    except (ValueError, TypeError, RecursionError):
+        envelope = None
+    task_id = _task_id(envelope)
+    if task_id is None:
+        raise InvalidSignatureError(
+            "the callback body is not JSON naming data.taskId (and duplicate keys are refused), "
+            f"so there is nothing its signature could cover. {_ADVICE}"
+        )
+    return task_id
+
+
+def _header(headers: Mapping[str, str], name: str, task_id: str) -> str:
+    wanted = {name.lower(), "http_" + name.lower().replace("-", "_")}
+    values = {
+        value.strip()
+        for key, value in headers.items()
+        if isinstance(key, str) and isinstance(value, str) and key.lower() in wanted
+    }
+    if not values:
+        raise InvalidSignatureError(
+            f"the callback has no {name} header: it is not signed. {_ADVICE}. If no callback "
+            "is signed, enable the webhook HMAC key in the Apikley dashboard, or confirm each "
+            "callback with get_task() instead",
+            task_id=task_id,
+        )
+    if len(values) > 1:
+        raise InvalidSignatureError(
+            f"the callback has {len(values)} different {name} headers. {_ADVICE}",
+            task_id=task_id,
+        )
+    return values.pop()
+
+
+def _excerpt(body: bytes | str | Mapping[str, Any]) -> str:
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    return text[: C.ERROR_BODY_EXCERPT]
