@@ -54,7 +54,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".[cli]", *group("typecheck"))
+    session.install("-e", ".[cli]", *group("typecheck"), *group("test"))
     session.run("mypy", "ideogram_facade", "generated/apikley_client", "tests", "tools")
 
 

@@ -78,7 +78,7 @@ class Guarded:
 
     def shutdown(self) -> None:
         if self._runner is None:
-            self.inner.close()  # type: ignore[unused-coroutine]
+            self.inner.close()
         else:
             self._runner.run(self.inner.close())  # type: ignore[arg-type]
             self._runner.close()

@@ -97,7 +97,7 @@ def run(operation: str, client: Guarded, fake: FakeApikley, fault: Fault, tmp: P
         client.wait(task.task_id, timeout=10)
     else:
         assert client.download(task, tmp)
-    return task.task_id
+    return str(task.task_id)
 
 
 @pytest.mark.parametrize("fault_name", FAULTS)
@@ -130,10 +130,8 @@ def render() -> str:
     lines = ["| fault | " + " | ".join(f"`{n}`" for n in names) + " |"]
     lines.append("|---" * (len(names) + 1) + "|")
     for fault_name in FAULTS:
-        cells = [
-            "ok" if EXPECTED[n][fault_name] is None else f"`{EXPECTED[n][fault_name].__name__}`"
-            for n in names
-        ]
+        outcomes = [EXPECTED[name][fault_name] for name in names]
+        cells = ["ok" if o is None else f"`{o.__name__}`" for o in outcomes]
         lines.append(f"| {fault_name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
