@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
-import tempfile
 import uuid
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -151,8 +150,9 @@ class PartFile:
     """
 
     def __init__(self, directory: Path, max_bytes: int) -> None:
-        handle, name = tempfile.mkstemp(dir=directory, prefix=".part-", suffix=".download")
-        self.path = Path(name)
+        # Not mkstemp: its 0600 would stick to the image; this file's mode follows the umask.
+        self.path = directory / f".part-{uuid.uuid4().hex}.download"
+        handle = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         self._file = os.fdopen(handle, "wb")
         self._left = max_bytes
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -167,3 +168,13 @@ def test_plain_urls_get_stable_names(client: Guarded, fake: FakeApikley, tmp_pat
     (second,) = client.download(list(task.image_urls), tmp_path / "b")
     assert first.name == second.name
     assert first.name.startswith("image_")
+
+
+def test_downloaded_files_follow_the_umask(
+    client: Guarded, fake: FakeApikley, tmp_path: Path
+) -> None:
+    task = client.generate("a knight", "https://example.com/me.png")
+    (path,) = client.download(task, tmp_path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
