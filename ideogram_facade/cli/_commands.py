@@ -1,0 +1,188 @@
+"""The one-task commands, each one call of `CharacterClient` (generate: a few in a row)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+
+from ideogram_facade import CharacterClient, Task
+
+from ._display import StatusLine, status_line
+from ._exitcodes import PROG, CliError, ExitCode, Interrupted
+from ._output import emit_json, emit_lines, paths_json, task_json
+from ._request import Request, is_url
+from ._settings import sync_client
+
+
+def output_folder(out: Path) -> Path:
+    """`out`, created if missing: before any request, so a typo costs nothing."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CliError(ExitCode.FILE, f"cannot create the output folder {out}: {error}") from None
+    return out
+
+
+def local_file(path: Path, what: str) -> Path:
+    if not path.is_file():
+        raise CliError(
+            ExitCode.FILE,
+            f"{what} {str(path)!r} is not a file: give an http(s) URL or the path of a JPEG, "
+            "PNG or WebP image",
+        )
+    return path
+
+
+def reference_url(client: CharacterClient, reference: str, line: StatusLine) -> str:
+    """A URL the service can fetch: local images are uploaded first."""
+    if is_url(reference):
+        return reference
+    path = local_file(Path(reference), "the reference image")
+    line.set(f"uploading {path.name}")
+    return client.upload(path)
+
+
+def _watching(line: StatusLine, task_id: str) -> Callable[[Task], None]:
+    def on_update(task: Task) -> None:
+        line.set(f"{task_id}: {task.state.value}")
+
+    return on_update
+
+
+def _interrupted(
+    stop: BaseException, task_id: str | None, submitting: bool, out: Path | None = None
+) -> Interrupted:
+    code = stop.code if isinstance(stop, Interrupted) else ExitCode.INTERRUPTED
+    if task_id is not None:
+        then = f"download {task_id} --out {out}" if out is not None else f"wait {task_id}"
+        detail = f"task {task_id} keeps running on the service; resume with: {PROG} {then}"
+    elif submitting:
+        detail = (
+            "createTask was in flight, so a task may have been created: look for it in the "
+            "Apikley dashboard before submitting again"
+        )
+    else:
+        detail = "nothing was submitted"
+    return Interrupted(code, detail)
+
+
+def generate(args: argparse.Namespace) -> int:
+    request = Request.from_args(args)
+    out = output_folder(args.out)
+    if not is_url(request.reference):
+        local_file(Path(request.reference), "the reference image")
+    task_id: str | None = None
+    submitting = False
+    with sync_client(args) as client, closing(status_line()) as line:
+        try:
+            reference = reference_url(client, request.reference, line)
+            line.set("submitting")
+            submitting = True
+            task_id = client.submit(request.prompt, reference, **request.options)
+            line.set(f"{task_id}: submitted")
+            task = client.wait(task_id, timeout=args.timeout, on_update=_watching(line, task_id))
+            line.set(f"{task_id}: downloading {len(task.image_urls)} image(s)")
+            files = client.download(task, out)
+        except (KeyboardInterrupt, Interrupted) as stop:
+            raise _interrupted(stop, task_id, submitting, out) from None
+    if args.json:
+        emit_json(
+            {
+                "task_id": task.task_id,
+                "state": task.state.value,
+                "image_urls": list(task.image_urls),
+                "files": paths_json(files),
+            }
+        )
+    else:
+        emit_lines(files)
+    return ExitCode.OK
+
+
+def submit(args: argparse.Namespace) -> int:
+    request = Request.from_args(args)
+    if not is_url(request.reference):
+        local_file(Path(request.reference), "the reference image")
+    submitting = False
+    with sync_client(args) as client, closing(status_line()) as line:
+        try:
+            reference = reference_url(client, request.reference, line)
+            submitting = True
+            task_id = client.submit(request.prompt, reference, **request.options)
+        except (KeyboardInterrupt, Interrupted) as stop:
+            raise _interrupted(stop, None, submitting) from None
+    if args.json:
+        emit_json({"task_id": task_id})
+    else:
+        emit_lines([task_id])
+    return ExitCode.OK
+
+
+def status(args: argparse.Namespace) -> int:
+    with sync_client(args) as client:
+        task = client.get_task(args.task_id)
+    if args.json:
+        emit_json(task_json(task))
+        return ExitCode.OK
+    lines = [f"task {task.task_id}: {task.state.value}", *task.image_urls]
+    if task.fail_code or task.fail_message:
+        lines.append(f"failed: {task.fail_message or 'no reason given'} (code {task.fail_code})")
+    emit_lines(lines)
+    return ExitCode.OK
+
+
+def _wait(client: CharacterClient, args: argparse.Namespace) -> Task:
+    out: Path | None = getattr(args, "out", None)
+    with closing(status_line()) as line:
+        line.set(f"{args.task_id}: waiting")
+        try:
+            return client.wait(
+                args.task_id, timeout=args.timeout, on_update=_watching(line, args.task_id)
+            )
+        except (KeyboardInterrupt, Interrupted) as stop:
+            raise _interrupted(stop, args.task_id, False, out) from None
+
+
+def wait(args: argparse.Namespace) -> int:
+    with sync_client(args) as client:
+        task = _wait(client, args)
+    if args.json:
+        emit_json(task_json(task))
+    else:
+        emit_lines(task.image_urls)
+    return ExitCode.OK
+
+
+def download(args: argparse.Namespace) -> int:
+    out = output_folder(args.out)
+    with sync_client(args) as client:
+        task = _wait(client, args)
+        files = client.download(task, out, overwrite=args.overwrite)
+    if args.json:
+        emit_json({"task_id": task.task_id, "files": paths_json(files)})
+    else:
+        emit_lines(files)
+    return ExitCode.OK
+
+
+def credits(args: argparse.Namespace) -> int:
+    with sync_client(args) as client:
+        balance = client.credits()
+    if args.json:
+        emit_json({"credits": balance})
+    else:
+        emit_lines([f"{balance:g}"])
+    return ExitCode.OK
+
+
+def upload(args: argparse.Namespace) -> int:
+    path = local_file(args.path, "the image")
+    with sync_client(args) as client:
+        url = client.upload(path)
+    if args.json:
+        emit_json({"url": url})
+    else:
+        emit_lines([url])
+    return ExitCode.OK

@@ -1,0 +1,115 @@
+"""Exit codes, and the one line on stderr that says what failed and what to do next."""
+
+from __future__ import annotations
+
+import enum
+import os
+import signal
+import sys
+
+from ideogram_facade import (
+    APIConnectionError,
+    ApikleyError,
+    AuthenticationError,
+    GenerationFailedError,
+    InsufficientCreditsError,
+    InvalidRequestError,
+    SubmissionUncertainError,
+    TaskTimeoutError,
+)
+from ideogram_facade._constants import API_KEY_ENV
+
+PROG = "ideogram-character"
+
+
+class ExitCode(enum.IntEnum):
+    """What the process exit status means; docs/cli.md has the same table."""
+
+    OK = 0
+    ERROR = 1  # any other API error: 5xx, maintenance, rate limit, unknown task, odd answer
+    USAGE = 2  # argparse's own code for a bad command line
+    AUTH = 3
+    CREDITS = 4
+    INVALID = 5
+    GENERATION_FAILED = 6
+    TIMEOUT = 7
+    NETWORK = 8
+    UNCERTAIN = 9
+    FILE = 10
+    BATCH_FAILED = 11
+    INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug in this program
+    INTERRUPTED = 128 + signal.SIGINT
+    TERMINATED = 128 + signal.SIGTERM
+
+
+class CliError(Exception):
+    """A failure the CLI detected itself, with its exit code and the advice to print."""
+
+    def __init__(self, code: ExitCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Interrupted(Exception):
+    """SIGINT or SIGTERM stopped the command; `detail` says what was left running."""
+
+    def __init__(self, code: ExitCode, detail: str = "") -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+# Most specific first: SubmissionUncertainError and APITimeoutError have broader parents.
+_API_ERRORS: tuple[tuple[type[ApikleyError], ExitCode, str], ...] = (
+    (SubmissionUncertainError, ExitCode.UNCERTAIN, "submission uncertain"),
+    (AuthenticationError, ExitCode.AUTH, "authentication failed"),
+    (InsufficientCreditsError, ExitCode.CREDITS, "not enough credits"),
+    (InvalidRequestError, ExitCode.INVALID, "invalid request"),
+    (GenerationFailedError, ExitCode.GENERATION_FAILED, "generation failed"),
+    (TaskTimeoutError, ExitCode.TIMEOUT, "timed out"),
+    (APIConnectionError, ExitCode.NETWORK, "network error"),
+)
+
+
+def classify(error: ApikleyError) -> tuple[ExitCode, str]:
+    """The exit code and a short label for an API error."""
+    for cls, code, label in _API_ERRORS:
+        if isinstance(error, cls):
+            return code, label
+    return ExitCode.ERROR, "API error"
+
+
+def next_step(error: ApikleyError) -> str:
+    """What to type next, in CLI terms: the library's own advice speaks Python."""
+    task = error.task_id
+    if isinstance(error, AuthenticationError):
+        return f"check {API_KEY_ENV}, or use --sandbox to try offline"
+    if isinstance(error, TaskTimeoutError) and task:
+        return f"the task keeps running: {PROG} wait {task}"
+    if isinstance(error, SubmissionUncertainError):
+        return "look for the task in the Apikley dashboard before submitting again"
+    if isinstance(error, APIConnectionError):
+        return "check the network and APIKLEY_BASE_URL"
+    if isinstance(error, InvalidRequestError) and "overwrite=True" in error.message:
+        return "pass --overwrite to replace existing files"
+    return ""
+
+
+def redact(text: str) -> str:
+    """`text` without the API key, whatever path it took into a message."""
+    key = os.environ.get(API_KEY_ENV, "").strip()
+    return text.replace(key, "[redacted]") if len(key) >= 4 else text
+
+
+def say(message: str) -> None:
+    """One line on stderr, prefixed with the program's name."""
+    print(f"{PROG}: {redact(message)}", file=sys.stderr, flush=True)
+
+
+def report_api_error(error: ApikleyError, action: str) -> ExitCode:
+    code, label = classify(error)
+    step = next_step(error)
+    detail = str(error)
+    say(f"{action}: {label}: {detail}" + (f"; {step}" if step else ""))
+    return code

@@ -1,0 +1,241 @@
+"""The command line's grammar: every subcommand, its options, their allowed values and defaults."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ideogram_facade import __version__
+from ideogram_facade._constants import DEFAULT_WAIT_TIMEOUT, MAX_IMAGES, MIN_IMAGES
+
+from ._exitcodes import PROG
+from ._request import NUM_IMAGES, SIZES, SPEEDS, STYLES
+
+EXIT_CODES = """\
+exit codes:
+  0    success
+  1    another API error (server error, maintenance, rate limit, unknown task)
+  2    usage: the command line is wrong
+  3    authentication: no API key, or the key was refused
+  4    not enough credits
+  5    invalid request (a field out of range, a bad URL)
+  6    generation failed (the task ended in state fail)
+  7    timed out waiting for the task (it keeps running: use `wait`)
+  8    network error (the service could not be reached)
+  9    submission uncertain: createTask may have been accepted (check the dashboard)
+  10   a local file could not be read or written
+  11   batch: some lines failed or did not finish
+  70   internal error (a bug: please report it)
+  130  interrupted (SIGINT, Ctrl-C)
+  143  terminated (SIGTERM)
+"""
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1: {text!r}")
+    return value
+
+
+def _common(json_output: bool = True) -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run against an in-process fake service: no API key, no network, no charge",
+    )
+    if json_output:
+        parent.add_argument("--json", action="store_true", help="print the result as JSON")
+    parent.add_argument(
+        "-v", "--verbose", action="store_true", help="log every HTTP request on stderr"
+    )
+    return parent
+
+
+def _request_options(parser: argparse.ArgumentParser, *, batch: bool) -> None:
+    """The createTask options; in a batch they are defaults for lines that leave them out."""
+    group = parser.add_argument_group(
+        "request options (defaults for lines that don't set them)" if batch else "request options"
+    )
+
+    def default(text: str) -> str:
+        return "service default: " + text if batch else "default: " + text
+
+    if batch:
+        group.add_argument(
+            "--reference",
+            metavar="URL|PATH",
+            help="reference portrait for lines without one: an http(s) URL or a local image",
+        )
+    group.add_argument(
+        "--speed",
+        choices=SPEEDS,
+        default=None if batch else "BALANCED",
+        help=f"rendering speed ({default('BALANCED')})",
+    )
+    group.add_argument(
+        "--style",
+        choices=STYLES,
+        default=None if batch else "AUTO",
+        help=f"style ({default('AUTO')})",
+    )
+    group.add_argument(
+        "--size",
+        choices=SIZES,
+        default=None if batch else "square_hd",
+        help=f"image size ({default('square_hd')})",
+    )
+    group.add_argument(
+        "-n",
+        "--num-images",
+        type=int,
+        choices=NUM_IMAGES,
+        default=None if batch else 1,
+        help=f"images to generate, {MIN_IMAGES} to {MAX_IMAGES} ({default('1')})",
+    )
+    group.add_argument(
+        "--seed", type=int, help="random seed, for repeatable results (default: random)"
+    )
+    group.add_argument(
+        "--negative", metavar="TEXT", help="what the image should not show (default: none)"
+    )
+    group.add_argument(
+        "--expand-prompt",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="MagicPrompt: let the service rewrite the prompt (default: the service decides, "
+        "documented as on)",
+    )
+    group.add_argument(
+        "--callback-url",
+        metavar="URL",
+        help="an http(s) URL the service POSTs the result to (default: none)",
+    )
+
+
+def _timeout(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=DEFAULT_WAIT_TIMEOUT,
+        metavar="SECONDS",
+        help="how long to wait for a task to finish (default: %(default)g)",
+    )
+
+
+def _out(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None if required else Path(),
+        required=required,
+        metavar="DIR",
+        help="folder for the images, created if missing"
+        + ("" if required else " (default: the current folder)"),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Generate images of one character in new scenes with Apikley's "
+        "ideogram/character model. The API key comes from APIKLEY_API_KEY.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = _common()
+
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=summary,
+            description=summary,
+            parents=[common],
+            epilog=EXIT_CODES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    generate = command(
+        "generate", "submit a request, show its progress, download the images into --out"
+    )
+    generate.add_argument("prompt", metavar="PROMPT", help="what the character does, and where")
+    generate.add_argument(
+        "--reference",
+        required=True,
+        metavar="URL|PATH",
+        help="the character's portrait: an http(s) URL, or a local image (uploaded first)",
+    )
+    _request_options(generate, batch=False)
+    _out(generate)
+    _timeout(generate)
+
+    submit = command("submit", "submit a request and print its task id, without waiting")
+    submit.add_argument("prompt", metavar="PROMPT", help="what the character does, and where")
+    submit.add_argument(
+        "--reference",
+        required=True,
+        metavar="URL|PATH",
+        help="the character's portrait: an http(s) URL, or a local image (uploaded first)",
+    )
+    _request_options(submit, batch=False)
+
+    status = command("status", "print a task's current state (one request)")
+    status.add_argument("task_id", metavar="TASK_ID")
+
+    wait = command("wait", "wait until a task ends and print its image URLs")
+    wait.add_argument("task_id", metavar="TASK_ID")
+    _timeout(wait)
+
+    download = command("download", "wait for a task if needed, then download its images")
+    download.add_argument("task_id", metavar="TASK_ID")
+    _out(download, required=True)
+    download.add_argument(
+        "--overwrite", action="store_true", help="replace files that already exist"
+    )
+    _timeout(download)
+
+    command("credits", "print the account's remaining credits")
+
+    upload = command("upload", "upload a local image and print its temporary URL")
+    upload.add_argument("path", type=Path, metavar="PATH", help="a JPEG, PNG or WebP image")
+
+    batch = command(
+        "batch",
+        "run many requests from a JSON Lines or CSV file; resumable (see docs/cli.md)",
+    )
+    batch.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="JSON Lines (*.jsonl, one request object per line) or CSV with a header row; "
+        "fields as the options here: prompt, reference, speed, style, size, n, seed, "
+        "negative, expand_prompt (the API's names work too)",
+    )
+    _out(batch, required=True)
+    batch.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=8,
+        metavar="N",
+        help="lines in progress at once (default: %(default)s); the client's rate limits "
+        "apply on top",
+    )
+    _timeout(batch)
+    _request_options(batch, batch=True)
+    return parser

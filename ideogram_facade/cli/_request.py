@@ -1,0 +1,180 @@
+"""One generation request as the CLI holds it: from command-line options or a batch record.
+
+request = Request.build({"prompt": "a pilot", "reference": "me.png", "n": "2"}, base=folder)
+request.options        # {"num_images": 2}
+request.key()          # a stable hash of what would be sent, for the batch journal
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast, get_args
+
+from ideogram_facade import ImageSize, RenderingSpeed, Style, SubmitOptions
+from ideogram_facade._constants import MAX_IMAGES, MIN_IMAGES
+
+SPEEDS: tuple[str, ...] = get_args(RenderingSpeed)
+STYLES: tuple[str, ...] = get_args(Style)
+SIZES: tuple[str, ...] = get_args(ImageSize)
+NUM_IMAGES = tuple(range(MIN_IMAGES, MAX_IMAGES + 1))
+
+# Both spellings are accepted in batch files: the CLI's option names and the API's field names.
+FIELD_NAMES: dict[str, str] = {
+    "prompt": "prompt",
+    "reference": "reference",
+    "reference_image": "reference",
+    "reference_image_url": "reference",
+    "speed": "rendering_speed",
+    "rendering_speed": "rendering_speed",
+    "style": "style",
+    "size": "image_size",
+    "image_size": "image_size",
+    "n": "num_images",
+    "num_images": "num_images",
+    "seed": "seed",
+    "negative": "negative_prompt",
+    "negative_prompt": "negative_prompt",
+    "expand_prompt": "expand_prompt",
+    "no_expand_prompt": "no_expand_prompt",
+    "callback_url": "callback_url",
+}
+_CHOICES = {"rendering_speed": SPEEDS, "style": STYLES, "image_size": SIZES}
+_TRUE = {"true", "yes", "1", "on"}
+_FALSE = {"false", "no", "0", "off"}
+
+
+class RequestError(ValueError):
+    """A field of a request cannot be used; the message names it."""
+
+
+def is_url(reference: str) -> bool:
+    return reference.lower().startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True)
+class Request:
+    prompt: str
+    reference: str  # an http(s) URL, or the absolute path of a local image
+    options: SubmitOptions = field(default_factory=lambda: SubmitOptions())
+
+    @classmethod
+    def build(
+        cls, record: Mapping[str, Any], *, base: Path, defaults: Mapping[str, Any] | None = None
+    ) -> Request:
+        """A request from field names and values as a user wrote them (JSON or CSV strings).
+
+        `defaults` (API names, from the command line) fill the fields the record leaves out.
+        Relative reference paths are taken relative to `base`, so that a batch file works from
+        any current folder (and its journal keys don't depend on it).
+        """
+        values: dict[str, Any] = {}
+        for name, value in record.items():
+            canonical = FIELD_NAMES.get(str(name).strip().lower().replace("-", "_"))
+            if canonical is None:
+                known = ", ".join(sorted(FIELD_NAMES))
+                raise RequestError(f"unknown field {name!r}; the fields are {known}")
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue  # an empty CSV cell or a JSON null: use the default
+            if canonical in values:
+                raise RequestError(f"field {canonical!r} is given twice")
+            values[canonical] = value
+        if "no_expand_prompt" in values:
+            values.setdefault("expand_prompt", not _boolean(values.pop("no_expand_prompt")))
+        return cls._from_values({**(defaults or {}), **values}, base)
+
+    @classmethod
+    def _from_values(cls, values: dict[str, Any], base: Path) -> Request:
+        prompt = values.pop("prompt", None)
+        reference = values.pop("reference", None)
+        if not isinstance(prompt, str):
+            raise RequestError("prompt is missing" if prompt is None else "prompt must be text")
+        if not isinstance(reference, str):
+            raise RequestError(
+                "reference is missing (a URL or an image file), and --reference gives no default"
+                if reference is None
+                else "reference must be text"
+            )
+        options: dict[str, Any] = {}
+        for name, choices in _CHOICES.items():
+            if name in values:
+                value = values.pop(name)
+                if value not in choices:
+                    raise RequestError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+                options[name] = value
+        if "num_images" in values:
+            number = _integer("num_images", values.pop("num_images"))
+            if number not in NUM_IMAGES:
+                raise RequestError(f"num_images must be {MIN_IMAGES} to {MAX_IMAGES}; got {number}")
+            options["num_images"] = number
+        if "seed" in values:
+            options["seed"] = _integer("seed", values.pop("seed"))
+        if "expand_prompt" in values:
+            options["expand_prompt"] = _boolean(values.pop("expand_prompt"))
+        for name in ("negative_prompt", "callback_url"):
+            if name in values:
+                options[name] = str(values.pop(name))
+        return cls(prompt, resolve(reference, base), cast(SubmitOptions, options))
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Request:
+        """A request from `generate`/`submit` options; argparse has checked choices already."""
+        return cls._from_values(
+            {"prompt": args.prompt, "reference": args.reference, **option_values(args)},
+            Path.cwd(),
+        )
+
+    def key(self) -> str:
+        """A hash of the request: the same line sent the same way hashes the same."""
+        text = json.dumps(self.as_json(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"prompt": self.prompt, "reference": self.reference, **self.options}
+
+
+def option_values(args: argparse.Namespace) -> dict[str, Any]:
+    """The request options given on the command line, by API name; unset ones left out."""
+    given = {
+        "rendering_speed": args.speed,
+        "style": args.style,
+        "image_size": args.size,
+        "num_images": args.num_images,
+        "seed": args.seed,
+        "negative_prompt": args.negative,
+        "expand_prompt": args.expand_prompt,
+        "callback_url": args.callback_url,
+    }
+    return {name: value for name, value in given.items() if value is not None}
+
+
+def resolve(reference: str, base: Path) -> str:
+    reference = reference.strip()
+    if is_url(reference):
+        return reference
+    return str((base / Path(reference).expanduser()).resolve())
+
+
+def _integer(name: str, value: object) -> int:
+    if isinstance(value, bool):
+        raise RequestError(f"{name} must be a whole number; got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise RequestError(f"{name} must be a whole number; got {value!r}")
+
+
+def _boolean(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise RequestError(f"expand_prompt must be true or false; got {value!r}")

@@ -1,0 +1,45 @@
+"""Building a client from the command line and the environment."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from ideogram_facade import AsyncCharacterClient, CharacterClient, PollPolicy
+from ideogram_facade import _constants as C
+
+from ._exitcodes import CliError, ExitCode
+
+# Undocumented on purpose: tests (and the impatient) shorten polling to a fixed interval.
+POLL_INTERVAL_ENV = "IDEOGRAM_CHARACTER_POLL_INTERVAL"
+
+
+def poll_policy() -> PollPolicy:
+    raw = os.environ.get(POLL_INTERVAL_ENV, "").strip()
+    if not raw:
+        return PollPolicy()
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise CliError(ExitCode.USAGE, f"{POLL_INTERVAL_ENV} must be a number of seconds") from None
+    return PollPolicy(initial=seconds, maximum=seconds, jitter=0.0)
+
+
+def _check_key(sandbox: bool) -> None:
+    # The library's own message speaks of api_key=...; a shell user needs the variable's name.
+    if not sandbox and not os.environ.get(C.API_KEY_ENV, "").strip():
+        raise CliError(
+            ExitCode.AUTH,
+            f"no API key: set {C.API_KEY_ENV} (get a key at https://app.apikley.ru/keys), "
+            "or use --sandbox to try the CLI offline",
+        )
+
+
+def sync_client(args: argparse.Namespace) -> CharacterClient:
+    _check_key(args.sandbox)
+    return CharacterClient(poll=poll_policy(), sandbox=args.sandbox)
+
+
+def async_client(args: argparse.Namespace) -> AsyncCharacterClient:
+    _check_key(args.sandbox)
+    return AsyncCharacterClient(poll=poll_policy(), sandbox=args.sandbox)
