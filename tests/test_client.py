@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import socket
 import time
 from collections.abc import Callable
@@ -12,6 +14,7 @@ import pytest
 from ideogram_facade import (
     APIConnectionError,
     ApikleyError,
+    AsyncCharacterClient,
     AuthenticationError,
     CharacterClient,
     FeatureDisabledError,
@@ -388,3 +391,49 @@ def test_sandbox_runs_offline_without_a_key(
     assert task.succeeded
     assert task.image_urls
     assert any("sandbox" in record.getMessage() for record in caplog.records)
+
+
+def test_cancelling_an_async_generate_stops_at_once_and_names_the_task(
+    fake: FakeApikley,
+) -> None:
+    async def main() -> tuple[BaseException, float]:
+        async with AsyncCharacterClient(
+            fake.api_key, base_url=fake.base_url, poll=PollPolicy(initial=30.0), rate_limit=None
+        ) as client:
+            job = asyncio.create_task(client.generate("a knight", URL))
+            for _ in range(500):  # until the create has landed
+                if fake.tasks:
+                    break
+                await asyncio.sleep(0.01)
+            started = time.monotonic()
+            job.cancel()
+            try:
+                await job
+            except asyncio.CancelledError as cancelled:
+                return cancelled, time.monotonic() - started
+        raise AssertionError("generate() was not cancelled")
+
+    cancelled, elapsed = asyncio.run(main())
+    assert elapsed < 0.5
+    (task_id,) = fake.tasks
+    assert any(task_id in note for note in cancelled.__notes__)
+
+
+def test_ctrl_c_during_a_sync_wait_stops_at_once_and_names_the_task(fake: FakeApikley) -> None:
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    client = CharacterClient(fake.api_key, base_url=fake.base_url, poll=PollPolicy(initial=30.0))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt) as info:
+            client.generate("a knight", URL)
+        assert time.monotonic() - started < 1.0
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        client.close()
+    (task_id,) = fake.tasks
+    assert any(f"wait({task_id!r})" in note for note in info.value.__notes__)
