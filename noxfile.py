@@ -1,11 +1,11 @@
 """Every check and chore of the project, one session each.
 
-    nox                    # lint, typecheck, drift, tests: what CI runs
-    nox -s generate        # openapi/ -> generated/apikley_client
-    nox -s update_spec     # fetch the vendor's documents, then generate
-    nox -s update_spec -- http://127.0.0.1:8000   # ... from a mirror instead
-    nox -s fuzz            # the long Hypothesis run
-    nox -s bench           # benchmarks, writes BENCHMARKS.md
+nox                    # lint, typecheck, drift, tests: what CI runs
+nox -s generate        # openapi/ -> generated/apikley_client
+nox -s update_spec     # fetch the vendor's documents, then generate
+nox -s update_spec -- http://127.0.0.1:8000   # ... from a mirror instead
+nox -s fuzz            # the long Hypothesis run
+nox -s bench           # benchmarks, writes BENCHMARKS.md
 """
 
 from __future__ import annotations
