@@ -12,6 +12,9 @@ character in new scenes out.
 service for offline tests.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._async_client import AsyncCharacterClient
 from ._client import CharacterClient
 from ._exceptions import (
@@ -32,9 +35,30 @@ from ._exceptions import (
     TaskTimeoutError,
     UnexpectedResponseError,
 )
-from ._models import ImageSize, PollPolicy, RateLimit, RenderingSpeed, Style, Task, TaskState
+from ._models import PollPolicy, RateLimit, Task, TaskState
 from ._requests import SubmitOptions
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from apikley_client.models.image_size import ImageSize
+    from apikley_client.models.rendering_speed import RenderingSpeed
+    from apikley_client.models.style import Style
+
+# ImageSize, RenderingSpeed and Style are the generated Literal types of the options, so a change
+# of an enum in the spec reaches users' type checks. They are loaded on first access, like the
+# rest of the generated package (see _requests).
+_GENERATED_TYPES = {
+    "ImageSize": "apikley_client.models.image_size",
+    "RenderingSpeed": "apikley_client.models.rendering_speed",
+    "Style": "apikley_client.models.style",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _GENERATED_TYPES:
+        return getattr(importlib.import_module(_GENERATED_TYPES[name]), name)
+    raise AttributeError(f"module 'ideogram_facade' has no attribute {name!r}")
+
 
 __all__ = [
     "APIConnectionError",

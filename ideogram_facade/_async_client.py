@@ -13,7 +13,6 @@ async with AsyncCharacterClient() as client:          # key from APIKLEY_API_KEY
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -191,6 +190,10 @@ class AsyncCharacterClient:
         if isinstance(effect, Fetch):
             return await self._fetch(effect)
         if isinstance(effect, Sleep):
+            # Imported here: asyncio costs more to import than httpx, and a program that only
+            # imports this package (or uses the sync client) should not pay for it.
+            import asyncio
+
             await asyncio.sleep(effect.seconds)
             return None
         request = effect.request

@@ -10,25 +10,10 @@ from typing import Any
 
 import attrs
 
-from apikley_client.models.image_size import ImageSize
-from apikley_client.models.rendering_speed import RenderingSpeed
-from apikley_client.models.style import Style
-
 from . import _constants as C
 from ._exceptions import InvalidRequestError
 
-__all__ = [
-    "ImageSize",
-    "PollPolicy",
-    "RateLimit",
-    "RenderingSpeed",
-    "Style",
-    "Task",
-    "TaskState",
-]
-
-# ImageSize, RenderingSpeed and Style are the generated Literal types, re-exported: a change to
-# an enum in the spec reaches users' type checks.
+__all__ = ["PollPolicy", "RateLimit", "Task", "TaskState"]
 
 
 class TaskState(enum.StrEnum):

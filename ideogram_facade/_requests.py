@@ -3,6 +3,10 @@
 Request bodies come from the generated models and paths from the generated endpoint modules,
 so a change of the vendored spec that breaks this module breaks its type check and its tests.
 Everything is checked before any I/O; the error names the field, the problem and the limit.
+
+The generated package is imported inside the functions that need it, on the first request:
+its models/__init__ loads all of its models, which would double the time `import
+ideogram_facade` takes (see BENCHMARKS.md, import time).
 """
 
 from __future__ import annotations
@@ -10,31 +14,15 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Collection
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import attrs
 import httpx
 
-from apikley_client.api.default import (
-    get_account_credits,
-    get_download_url,
-    get_task_details,
-    ideogram_character,
-    upload_file_base64,
-    upload_file_stream,
-)
-from apikley_client.models import (
-    Base64UploadRequest,
-    CharacterInput,
-    CreateTaskRequest,
-    DownloadUrlRequest,
-    StreamUploadRequest,
-)
-from apikley_client.models.image_size import IMAGE_SIZE_VALUES, ImageSize
-from apikley_client.models.num_images import check_num_images
-from apikley_client.models.rendering_speed import RENDERING_SPEED_VALUES, RenderingSpeed
-from apikley_client.models.style import STYLE_VALUES, Style
-from apikley_client.types import UNSET, File
+if TYPE_CHECKING:
+    from apikley_client.models.image_size import ImageSize
+    from apikley_client.models.rendering_speed import RenderingSpeed
+    from apikley_client.models.style import Style
 
 from . import _constants as C
 from ._exceptions import InvalidRequestError
@@ -122,6 +110,10 @@ def check_options(prompt: str, options: SubmitOptions) -> None:
             f"unknown option(s) {', '.join(sorted(unknown))}; the options are "
             f"{', '.join(SubmitOptions.__annotations__)}"
         )
+    from apikley_client.models.image_size import IMAGE_SIZE_VALUES
+    from apikley_client.models.rendering_speed import RENDERING_SPEED_VALUES
+    from apikley_client.models.style import STYLE_VALUES
+
     _text("prompt", prompt, C.MAX_PROMPT_LENGTH, required=True)
     _choice("rendering_speed", options.get("rendering_speed", "BALANCED"), RENDERING_SPEED_VALUES)
     _choice("style", options.get("style", "AUTO"), STYLE_VALUES)
@@ -155,6 +147,11 @@ def create_task(
     base_url: str, prompt: str, reference_image_url: str, options: SubmitOptions
 ) -> HttpRequest:
     """The createTask request, after checking every option."""
+    from apikley_client.api.default import ideogram_character
+    from apikley_client.models import CharacterInput, CreateTaskRequest
+    from apikley_client.models.num_images import check_num_images
+    from apikley_client.types import UNSET
+
     check_options(prompt, options)
     check_url("reference_image", reference_image_url)
     callback_url = options.get("callback_url")
@@ -179,15 +176,22 @@ def create_task(
 
 
 def task_details(base_url: str, task_id: str) -> HttpRequest:
+    from apikley_client.api.default import get_task_details
+
     kwargs = get_task_details._get_kwargs(task_id=check_task_id(task_id))
     return _request(base_url, "recordInfo", kwargs, True)
 
 
 def credits(base_url: str) -> HttpRequest:
+    from apikley_client.api.default import get_account_credits
+
     return _request(base_url, "credit", get_account_credits._get_kwargs(), True)
 
 
 def download_url(base_url: str, url: str) -> HttpRequest:
+    from apikley_client.api.default import get_download_url
+    from apikley_client.models import DownloadUrlRequest
+
     body = DownloadUrlRequest(url=check_url("url", url))
     # Only signs a URL again: sending it twice costs nothing.
     return _request(base_url, "download-url", get_download_url._get_kwargs(body=body), True)
@@ -198,6 +202,10 @@ def upload(upload_base_url: str, image: LocalImage) -> HttpRequest:
 
     Uploads are free and each has a unique name, so sending one twice only overwrites it.
     """
+    from apikley_client.api.default import upload_file_base64, upload_file_stream
+    from apikley_client.models import Base64UploadRequest, StreamUploadRequest
+    from apikley_client.types import File
+
     if not image.from_disk and len(image.content) <= C.BASE64_UPLOAD_MAX_BYTES:
         body = Base64UploadRequest(
             base_64_data=base64.b64encode(image.content).decode("ascii"),

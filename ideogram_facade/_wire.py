@@ -17,7 +17,6 @@ from typing import Any
 
 import attrs
 import httpx
-from dateutil.parser import isoparse
 
 from . import _constants as C
 from ._exceptions import (
@@ -239,6 +238,10 @@ def _time(value: object) -> datetime | None:
         if isinstance(value, str):
             if value.strip().lstrip("-").isdigit():
                 return _time(int(value))
+            # Imported on first use: only odd answers carry ISO times, and the parser is slow
+            # to import.
+            from dateutil.parser import isoparse
+
             parsed: datetime = isoparse(value)
             return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except (ValueError, OverflowError, OSError):

@@ -48,3 +48,16 @@ def test_runtime_dependencies_are_attrs_httpx_and_dateutil_only(wheel: zipfile.Z
     assert always == ["attrs", "httpx", "python-dateutil"]
     assert all("==" not in r.split(";")[0] for r in requires), "users pin in lock files, not us"
     assert any(r.startswith("rich") and "extra == 'cli'" in r for r in requires)
+
+
+def test_importing_the_package_does_not_load_the_generated_models_or_asyncio() -> None:
+    # They cost more to import than httpx itself; they load on first use instead.
+    code = (
+        "import sys, ideogram_facade; "
+        "print(sorted(m for m in ('apikley_client.models', 'asyncio', 'dateutil.parser') "
+        "if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    assert loaded.strip() == "[]"
