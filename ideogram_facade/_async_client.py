@@ -21,7 +21,8 @@ from typing import Any, TypeVar, Unpack
 import httpx
 
 from . import _constants as C
-from ._core import Core, Fetch, Fetched, Flow, OnUpdate, Send, Sleep
+from ._core import Core, OnUpdate
+from ._effects import Fetch, Fetched, Flow, Send, Sleep
 from ._files import PartFile, ReferenceImage, UploadableFile
 from ._models import PollPolicy, RateLimit, Task
 from ._requests import SubmitOptions

@@ -1,9 +1,10 @@
 """The client's logic, with no I/O: both clients run these flows.
 
-A flow is a generator that yields effects (`Send` a request, `Sleep`) and receives their
-results (an `HttpResponse`, or the transport exception, for `Send`). `CharacterClient` runs
-flows with httpx.Client and time.sleep, `AsyncCharacterClient` with httpx.AsyncClient and
-asyncio.sleep; retries, rate limits, polling, deadlines and error mapping exist once, here.
+A flow is a generator that yields effects (`_effects`: `Send` a request, `Sleep`, `Fetch` a
+download) and receives their results (an `HttpResponse`, or the transport exception, for
+`Send`). `CharacterClient` runs flows with httpx.Client and time.sleep, `AsyncCharacterClient`
+with httpx.AsyncClient and asyncio.sleep; retries, rate limits, polling, deadlines and error
+mapping exist once, here (downloads in `_downloads`).
 
     flow = core.submit("a knight", "https://example.com/me.png", {})
     effect = next(flow)                 # Send(HttpRequest(POST .../createTask))
@@ -18,15 +19,16 @@ import logging
 import os
 import random
 import time
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 import httpx
 
 from . import _constants as C
-from . import _files, _requests, _wire
+from . import _downloads, _files, _requests, _wire
+from ._effects import Flow, Send, Sleep
 from ._exceptions import (
     APIConnectionError,
     ApikleyError,
@@ -45,45 +47,9 @@ from ._ratelimit import Window
 from ._requests import HttpRequest, SubmitOptions
 from ._wire import HttpResponse
 
-T = TypeVar("T")
 logger = logging.getLogger(C.LOGGER_NAME)
 
 
-@attrs.frozen
-class Send:
-    request: HttpRequest
-    timeout: httpx.Timeout
-
-
-@attrs.frozen
-class Sleep:
-    seconds: float
-
-
-@attrs.frozen
-class Fetch:
-    """Stream `url` (no API key, redirects followed) into a new temporary file in `directory`.
-
-    The result is a `Fetched`, or the transport exception. The body is written only for a 2xx
-    answer, and never past `max_bytes`.
-    """
-
-    url: str
-    directory: Path
-    timeout: httpx.Timeout
-    max_bytes: int = C.MAX_DOWNLOAD_BYTES
-
-
-@attrs.frozen
-class Fetched:
-    status_code: int
-    headers: Mapping[str, str]
-    part: Path | None  # the temporary file, for a 2xx answer within max_bytes
-    too_large: bool = False
-
-
-Effect = Send | Sleep | Fetch
-Flow = Generator[Effect, Any, T]
 OnUpdate = Callable[[Task], object]
 
 # Errors that polling rides out until its deadline: the task is still there when they pass.
@@ -443,88 +409,7 @@ class Core:
             logger.warning("interrupted while waiting for task %s; it keeps running", task_id)
             raise
 
-    # -- downloads ---------------------------------------------------------------------
-
     def download(
         self, task_or_urls: Task | Sequence[str], directory: str | Path, overwrite: bool
     ) -> Flow[list[Path]]:
-        """Each image into `directory` as <task_id>_<n>.<ext>; a URL that expired is renewed."""
-        if isinstance(task_or_urls, Task):
-            task_id: str | None = task_or_urls.task_id
-            urls: Sequence[str] = task_or_urls.image_urls
-            if not task_or_urls.succeeded:
-                raise InvalidRequestError(
-                    f"the task is {task_or_urls.state.value}, so it has no images; wait() for it",
-                    task_id=task_id,
-                )
-        elif isinstance(task_or_urls, str):
-            raise InvalidRequestError("pass a Task or a list of URLs, not one string")
-        else:
-            task_id, urls = None, list(task_or_urls)
-        for url in urls:
-            _requests.check_url("image URL", url)
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for number, url in enumerate(urls, start=1):
-            stem = f"{_files.download_stem(task_id, url)}_{number}"
-            paths.append((yield from self._download_one(url, folder, stem, task_id, overwrite)))
-        return paths
-
-    def _download_one(
-        self, url: str, folder: Path, stem: str, task_id: str | None, overwrite: bool
-    ) -> Flow[Path]:
-        renewed = False
-        attempt = 0
-        while True:
-            reply = yield Fetch(url, folder, self.timeout)
-            if isinstance(reply, Fetched) and reply.part is not None:
-                kind = reply.headers.get("content-type")
-                _files.check_image(kind, url, task_id, reply.part)
-                target = folder / f"{stem}{_files.extension(kind, url)}"
-                return _files.place(reply.part, target, overwrite)
-            expired = isinstance(reply, Fetched) and reply.status_code in (403, 404)
-            if expired and not renewed:
-                # Result URLs expire after about a day; the service signs a fresh one.
-                renewed = True
-                fresh = yield from self.call(
-                    _requests.download_url(self.base_url, url), task_id=task_id
-                )
-                url = _requests.check_url("renewed download URL", fresh)
-                continue
-            error = _download_error(reply, url, task_id)
-            delay = None
-            if not expired:
-                delay = self._retry_delay(True, reply, error, attempt, self.max_retries, None)
-            if delay is None:
-                raise error
-            attempt += 1
-            yield Sleep(delay)
-
-
-def _download_error(reply: object, url: str, task_id: str | None) -> ApikleyError:
-    host = httpx.URL(url).host
-    if isinstance(reply, Exception):
-        return _wire.transport_error(
-            reply, endpoint=f"download from {host}", idempotent=True, task_id=task_id
-        )
-    assert isinstance(reply, Fetched)
-    if reply.too_large:
-        return UnexpectedResponseError(
-            f"the image from {host} is larger than {C.MAX_DOWNLOAD_BYTES} bytes; not saved",
-            task_id=task_id,
-        )
-    status = reply.status_code
-    cls, advice = _wire.classify(status) or (UnexpectedResponseError, "")
-    if status in (403, 404):
-        cls, advice = UnexpectedResponseError, "The URL stayed expired after renewal."
-    extra: dict[str, Any] = {}
-    if cls is RateLimitError:
-        extra["retry_after"] = _wire.retry_after(reply.headers)
-    return cls(
-        f"download from {host} failed with HTTP {status}. {advice} Fetch the task again for "
-        "fresh URLs",
-        status_code=status,
-        task_id=task_id,
-        **extra,
-    )
+        return _downloads.download(self, task_or_urls, directory, overwrite)

@@ -1,0 +1,110 @@
+"""Downloading result images: one flow, shared by both clients like those of `_core`.
+
+Each image is streamed by the client into a hidden part file (the `Fetch` effect) and renamed
+to `<task_id>_<n>.<ext>` only when whole. No API key goes to the image host. A result URL that
+has expired (403/404) is renewed once through the download-url endpoint; 429, 5xx and network
+errors are retried by the same rules as API reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from . import _constants as C
+from . import _files, _requests, _wire
+from ._effects import Fetch, Fetched, Flow, Sleep
+from ._exceptions import ApikleyError, InvalidRequestError, RateLimitError, UnexpectedResponseError
+from ._models import Task
+
+if TYPE_CHECKING:
+    from ._core import Core
+
+
+def download(
+    core: Core, task_or_urls: Task | Sequence[str], directory: str | Path, overwrite: bool
+) -> Flow[list[Path]]:
+    """Each image into `directory` as <task_id>_<n>.<ext>; a URL that expired is renewed."""
+    if isinstance(task_or_urls, Task):
+        task_id: str | None = task_or_urls.task_id
+        urls: Sequence[str] = task_or_urls.image_urls
+        if not task_or_urls.succeeded:
+            raise InvalidRequestError(
+                f"the task is {task_or_urls.state.value}, so it has no images; wait() for it",
+                task_id=task_id,
+            )
+    elif isinstance(task_or_urls, str):
+        raise InvalidRequestError("pass a Task or a list of URLs, not one string")
+    else:
+        task_id, urls = None, list(task_or_urls)
+    for url in urls:
+        _requests.check_url("image URL", url)
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number, url in enumerate(urls, start=1):
+        stem = f"{_files.download_stem(task_id, url)}_{number}"
+        paths.append((yield from _download_one(core, url, folder, stem, task_id, overwrite)))
+    return paths
+
+
+def _download_one(
+    core: Core, url: str, folder: Path, stem: str, task_id: str | None, overwrite: bool
+) -> Flow[Path]:
+    renewed = False
+    attempt = 0
+    while True:
+        reply = yield Fetch(url, folder, core.timeout)
+        if isinstance(reply, Fetched) and reply.part is not None:
+            kind = reply.headers.get("content-type")
+            _files.check_image(kind, url, task_id, reply.part)
+            target = folder / f"{stem}{_files.extension(kind, url)}"
+            return _files.place(reply.part, target, overwrite)
+        expired = isinstance(reply, Fetched) and reply.status_code in (403, 404)
+        if expired and not renewed:
+            # Result URLs expire after about a day; the service signs a fresh one.
+            renewed = True
+            fresh = yield from core.call(
+                _requests.download_url(core.base_url, url), task_id=task_id
+            )
+            url = _requests.check_url("renewed download URL", fresh)
+            continue
+        error = _download_error(reply, url, task_id)
+        delay = None
+        if not expired:
+            delay = core._retry_delay(True, reply, error, attempt, core.max_retries, None)
+        if delay is None:
+            raise error
+        attempt += 1
+        yield Sleep(delay)
+
+
+def _download_error(reply: object, url: str, task_id: str | None) -> ApikleyError:
+    host = httpx.URL(url).host
+    if isinstance(reply, Exception):
+        return _wire.transport_error(
+            reply, endpoint=f"download from {host}", idempotent=True, task_id=task_id
+        )
+    assert isinstance(reply, Fetched)
+    if reply.too_large:
+        return UnexpectedResponseError(
+            f"the image from {host} is larger than {C.MAX_DOWNLOAD_BYTES} bytes; not saved",
+            task_id=task_id,
+        )
+    status = reply.status_code
+    cls, advice = _wire.classify(status) or (UnexpectedResponseError, "")
+    if status in (403, 404):
+        cls, advice = UnexpectedResponseError, "The URL stayed expired after renewal."
+    extra: dict[str, Any] = {}
+    if cls is RateLimitError:
+        extra["retry_after"] = _wire.retry_after(reply.headers)
+    return cls(
+        f"download from {host} failed with HTTP {status}. {advice} Fetch the task again for "
+        "fresh URLs",
+        status_code=status,
+        task_id=task_id,
+        **extra,
+    )

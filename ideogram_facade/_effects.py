@@ -1,0 +1,56 @@
+"""The effects a flow of `_core` yields, and what the clients answer them with.
+
+A flow is a generator: it yields an effect, the client performs it (with httpx.Client and
+time.sleep, or httpx.AsyncClient and asyncio.sleep) and sends back the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+import httpx
+
+from . import _constants as C
+from ._requests import HttpRequest
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Send:
+    request: HttpRequest
+    timeout: httpx.Timeout
+
+
+@attrs.frozen
+class Sleep:
+    seconds: float
+
+
+@attrs.frozen
+class Fetch:
+    """Stream `url` (no API key, redirects followed) into a new temporary file in `directory`.
+
+    The result is a `Fetched`, or the transport exception. The body is written only for a 2xx
+    answer, and never past `max_bytes`.
+    """
+
+    url: str
+    directory: Path
+    timeout: httpx.Timeout
+    max_bytes: int = C.MAX_DOWNLOAD_BYTES
+
+
+@attrs.frozen
+class Fetched:
+    status_code: int
+    headers: Mapping[str, str]
+    part: Path | None  # the temporary file, for a 2xx answer within max_bytes
+    too_large: bool = False
+
+
+Effect = Send | Sleep | Fetch
+Flow = Generator[Effect, Any, T]
