@@ -43,7 +43,7 @@ from ._exceptions import (
     UnexpectedResponseError,
 )
 from ._models import PollPolicy, RateLimit, Task, TaskState
-from ._ratelimit import Window
+from ._ratelimit import Ticket, Window
 from ._requests import HttpRequest, SubmitOptions
 from ._wire import HttpResponse
 
@@ -161,10 +161,15 @@ class Core:
         window = {"createTask": self.creates, "recordInfo": self.polls}.get(request.endpoint)
         attempt = 0
         while True:
+            ticket = None
             if window is not None:
-                yield from self._queue(window, deadline, request.endpoint, task_id)
+                ticket = yield from self._queue(window, deadline, request.endpoint, task_id)
             started = self.clock()
-            reply = yield Send(request, self._timeout(deadline))
+            try:
+                reply = yield Send(request, self._timeout(deadline))
+            finally:
+                if window is not None and ticket is not None:
+                    window.release(ticket)
             self._log(request, reply, attempt, task_id, self.clock() - started)
             try:
                 if isinstance(reply, Exception):
@@ -224,22 +229,34 @@ class Core:
 
     def _queue(
         self, window: Window, deadline: float | None, endpoint: str, task_id: str | None
-    ) -> Flow[None]:
-        wait = window.reserve()
-        if deadline is not None and self.clock() + wait >= deadline:
-            yield Sleep(max(0.0, deadline - self.clock()))
-            raise APITimeoutError(
-                f"{endpoint}: the client's rate limit queue is longer than the time left",
-                task_id=task_id,
-            )
-        if wait > 0:
-            yield Sleep(wait)
+    ) -> Flow[Ticket]:
+        """Wait for this request's turn in `window`; the ticket must be released after it."""
+        ticket = window.reserve()
+        try:
+            wait = ticket.wait
+            while wait > 0:
+                if deadline is not None and self.clock() + wait >= deadline:
+                    yield Sleep(max(0.0, deadline - self.clock()))
+                    raise APITimeoutError(
+                        f"{endpoint}: the client's rate limit queue is longer than the time left",
+                        task_id=task_id,
+                    )
+                yield Sleep(wait)
+                wait = window.hold(ticket)
+        except BaseException:
+            window.release(ticket)
+            raise
+        return ticket
 
     def _timeout(self, deadline: float | None) -> httpx.Timeout:
-        if deadline is None:
-            return self.timeout
-        left = max(0.001, deadline - self.clock())
+        """The client's timeout, cut down so that no request outlives `deadline`."""
         t = self.timeout
+        if deadline is None:
+            return t
+        left = max(0.001, deadline - self.clock())
+        parts = (t.connect, t.read, t.write, t.pool)
+        if all(part is not None and part <= left for part in parts):
+            return t  # the usual case, and a new Timeout per poll is measurable overhead
         return httpx.Timeout(
             connect=min(t.connect or left, left),
             read=min(t.read or left, left),

@@ -1,4 +1,10 @@
-"""A sliding-window limiter that both clients share: it computes waits, it never sleeps."""
+"""A rate limiter that both clients share: it computes waits, it never sleeps.
+
+ticket = window.reserve()        # wait ticket.wait, then:
+extra = window.hold(ticket)      # 0: send now; otherwise wait `extra` and ask again
+...                              # send the request
+window.release(ticket)           # answered, failed or abandoned: always
+"""
 
 from __future__ import annotations
 
@@ -7,16 +13,28 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+import attrs
+
+
+@attrs.frozen
+class Ticket:
+    """One request's place in a window: `wait` seconds from now is its turn."""
+
+    number: int
+    wait: float
+
 
 class Window:
-    """At most `limit` events in any `period` seconds.
+    """At most `limit` requests arrive at the service in any `period` seconds.
 
-    `reserve()` books the earliest slot that keeps the promise and returns how long to wait
-    for it, so concurrent callers queue in order instead of racing: the caller sleeps (with
-    `time.sleep` or `asyncio.sleep`) and then goes. It is a token bucket of `limit` tokens in
-    which each token comes back exactly `period` seconds after it was spent; unlike a bucket
-    refilled at a steady rate, it never lets a burst and a refill add up to more than `limit`
-    in one window.
+    `limit` slots are used in turn, and a slot is used again only `period` seconds after its
+    previous request *finished*. The service sees a request arrive between its start and its
+    finish, so however long a request waited in a connection pool or an event loop after its
+    turn came, two arrivals through one slot are at least `period` apart, and any window of
+    `period` seconds holds at most `limit` of them.
+
+    `reserve()` books turns in order (each caller then sleeps its wait: no busy polling, no
+    race); `hold()` checks, just before sending, that the slot's previous request is over.
     """
 
     def __init__(
@@ -25,15 +43,35 @@ class Window:
         self._limit = limit
         self._period = period
         self._clock = clock
-        self._starts: deque[float] = deque()
+        self._turns: deque[float] = deque()  # the booked turns of the last `limit` tickets
+        self._issued = 0
+        self._finished: dict[int, float] = {}  # ticket number -> when its request ended
         # Threads of the sync client share one Window; the lock only guards the arithmetic.
         self._lock = threading.Lock()
 
-    def reserve(self) -> float:
+    def reserve(self) -> Ticket:
         with self._lock:
             now = self._clock()
-            start = now
-            if len(self._starts) == self._limit:
-                start = max(now, self._starts.popleft() + self._period)
-            self._starts.append(start)
-            return start - now
+            turn = now
+            if len(self._turns) == self._limit:
+                turn = max(now, self._turns.popleft() + self._period)
+            self._turns.append(turn)
+            self._issued += 1
+            return Ticket(self._issued - 1, turn - now)
+
+    def hold(self, ticket: Ticket) -> float:
+        """Seconds still to wait before sending; 0 means go."""
+        before = ticket.number - self._limit
+        if before < 0:
+            return 0.0
+        with self._lock:
+            finished = self._finished.get(before)
+            if finished is None:
+                # The slot's previous request is still out (rare: it outlasted a whole period).
+                return self._period / self._limit
+            return max(0.0, finished + self._period - self._clock())
+
+    def release(self, ticket: Ticket) -> None:
+        with self._lock:
+            self._finished[ticket.number] = self._clock()
+            self._finished.pop(ticket.number - self._limit, None)

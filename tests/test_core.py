@@ -64,12 +64,29 @@ class Clock:
         return self.now
 
 
-def test_a_window_never_lets_more_than_its_limit_into_any_period() -> None:
+def test_a_window_books_turns_in_order_a_period_apart() -> None:
     clock = Clock()
     window = Window(limit=3, period=10.0, clock=clock)
-    assert [window.reserve() for _ in range(7)] == [0, 0, 0, 10, 10, 10, 20]
+    assert [window.reserve().wait for _ in range(7)] == [0, 0, 0, 10, 10, 10, 20]
     clock.now += 15
-    assert window.reserve() == pytest.approx(5.0), "slots 5 to 7 were booked at t+10, t+10, t+20"
+    assert window.reserve().wait == pytest.approx(5.0), "turns 5 to 7 are at t+10, t+10, t+20"
+
+
+def test_a_slot_is_reused_a_period_after_its_request_finished_not_started() -> None:
+    # The service counts arrivals; a request that left late (a busy loop, a full pool) must
+    # push the next one through its slot back, or a window would see limit + 1.
+    clock = Clock()
+    window = Window(limit=2, period=10.0, clock=clock)
+    first, second, third = window.reserve(), window.reserve(), window.reserve()
+    assert (first.wait, second.wait, third.wait) == (0, 0, 10)
+    window.release(second)
+    clock.now += 10
+    assert window.hold(third) == pytest.approx(5.0), "first is still out: ask again later"
+    clock.now += 2
+    window.release(first)  # it ended 12 s after its turn
+    assert window.hold(third) == pytest.approx(10.0)
+    clock.now += 10
+    assert window.hold(third) == 0
 
 
 def test_a_window_does_not_hold_back_a_steady_stream_within_its_rate() -> None:
@@ -77,7 +94,9 @@ def test_a_window_does_not_hold_back_a_steady_stream_within_its_rate() -> None:
     window = Window(limit=2, period=1.0, clock=clock)
     waits = []
     for _ in range(10):
-        waits.append(window.reserve())
+        ticket = window.reserve()
+        waits.append(ticket.wait + window.hold(ticket))
+        window.release(ticket)
         clock.now += 0.5
     assert waits == [0] * 10
 
