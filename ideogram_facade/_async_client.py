@@ -73,7 +73,9 @@ class AsyncCharacterClient:
             allow_insecure=allow_insecure,
         )
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient()
+        self._http = (
+            http_client if http_client is not None else httpx.AsyncClient(limits=C.POOL_LIMITS)
+        )
 
     async def submit(
         self, prompt: str, reference_image: ReferenceImage, **options: Unpack[SubmitOptions]

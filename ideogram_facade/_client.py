@@ -74,7 +74,7 @@ class CharacterClient:
             allow_insecure=allow_insecure,
         )
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client()
+        self._http = http_client if http_client is not None else httpx.Client(limits=C.POOL_LIMITS)
 
     def submit(
         self, prompt: str, reference_image: ReferenceImage, **options: Unpack[SubmitOptions]

@@ -14,6 +14,9 @@ DEFAULT_UPLOAD_BASE_URL = "https://api.apikley.ru/file-upload"
 # Per HTTP request. Connecting is fast or failing; 30 s of read leaves room for a slow answer
 # while keeping every wait bounded.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+# Keep alive every connection the pool may open: httpx's default keeps 20 of its 100, so a
+# burst of concurrent polls closes and reopens connections over and over.
+POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 DEFAULT_MAX_RETRIES = 2
 # Upstream: "give up after 10-15 minutes".
 DEFAULT_WAIT_TIMEOUT = 900.0

@@ -15,9 +15,9 @@ import base64
 import io
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, TypedDict
+from urllib.parse import urlsplit
 
 import attrs
-import httpx
 
 if TYPE_CHECKING:
     from apikley_client.models.image_size import ImageSize
@@ -87,11 +87,14 @@ def check_url(field: str, value: object) -> str:
     """An absolute http(s) URL with a host, or InvalidRequestError."""
     if not isinstance(value, str):
         raise InvalidRequestError(f"{field} must be an http(s) URL; got {type(value).__name__}")
+    # urlsplit, not httpx.URL: a twentieth of the cost, on every submit.
     try:
-        url = httpx.URL(value)
-    except httpx.InvalidURL as exc:
+        url = urlsplit(value)
+        host = url.hostname
+        url.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError as exc:
         raise InvalidRequestError(f"{field} is not a valid URL ({exc}): {value[:200]!r}") from None
-    if url.scheme not in ("http", "https") or not url.host:
+    if url.scheme not in ("http", "https") or not host or any(c.isspace() for c in value):
         raise InvalidRequestError(f"{field} must be an absolute http(s) URL; got {value[:200]!r}")
     return value
 
