@@ -55,7 +55,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[cli]", *group("typecheck"), *group("test"))
-    session.run("mypy", "ideogram_facade", "generated/apikley_client", "tests", "tools")
+    session.run("mypy", "ideogram_facade", "generated/apikley_client", "tests", "tools", "examples")
 
 
 @nox.session(python=PYTHON)
@@ -72,3 +72,11 @@ def fuzz(session: nox.Session) -> None:
     session.run(
         "pytest", "tests/test_fuzz.py", *session.posargs, env={"HYPOTHESIS_PROFILE": "fuzz"}
     )
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Issue 7's benchmarks against the fake service, written to BENCHMARKS.md (~10 min);
+    `nox -s bench -- --quick` for a short run. Not part of the default run."""
+    session.install("-e", ".", *group("bench"))
+    session.run("python", "benchmarks/run.py", *session.posargs)

@@ -1,0 +1,171 @@
+"""Run every benchmark of issue 7 against the loopback fake and write BENCHMARKS.md.
+
+    python benchmarks/run.py            # the full run, about 15 minutes (nox -s bench)
+    python benchmarks/run.py --quick    # smaller samples, 100 tasks for the rate-limit run
+
+Each comparison runs its two sides in interleaved rounds and reports the ratio of medians;
+the fake always runs in a process of its own, so it never shares the client's GIL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import chart
+import import_time
+import overhead
+import poll_economy
+import report
+import scale
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+FULL_COMPLIANCE_TASKS = 1000
+RSS_TARGET_MB = 150.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    overhead_rounds: int
+    overhead_tasks: int
+    scale_rounds: int
+    compliance_tasks: int
+    import_rounds: int
+
+
+FULL = Settings(21, 300, 3, FULL_COMPLIANCE_TASKS, 41)
+QUICK = Settings(7, 200, 1, 100, 15)
+
+
+def step(text: str) -> None:
+    print(f"[bench] {text}", file=sys.stderr, flush=True)
+
+
+def provenance(command: str) -> str:
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        commit += " with uncommitted changes" if dirty else ""
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"Produced by `{command}` (`nox -s bench` runs the full one) on {when}, commit {commit}: "
+        f"Python {platform.python_version()}, {platform.system()} {platform.machine()}, "
+        f"{os.cpu_count()} CPUs. Absolute times are this machine's; the ratios are the figures."
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller samples; minutes, not 15")
+    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args()
+    s = QUICK if args.quick else FULL
+    command = "python benchmarks/run.py" + (" --quick" if args.quick else "")
+
+    step("4. poll economy (self-check first: the documented schedule's 106 polls)")
+    poll_economy.self_check()
+    table = poll_economy.table()
+    chart.draw(table, HERE / "poll_economy.png")
+    step(f"1. overhead: {s.overhead_rounds} rounds of {s.overhead_tasks} tasks per side")
+    over = overhead.measure(s.overhead_rounds, s.overhead_tasks)
+    step(f"2. scale: {s.scale_rounds} rounds of 1000 tasks per side, in child processes")
+    sc = scale.measure_scale(s.scale_rounds, tasks=1000, small=500, gate=100)
+    step(f"3. rate limits: {s.compliance_tasks} tasks, about {s.compliance_tasks // 2} s")
+    comp = scale.measure_compliance(s.compliance_tasks)
+    step(f"5. import time: {s.import_rounds} fresh processes per side")
+    imp = import_time.measure(s.import_rounds)
+    extra = import_time.extra_by_package()
+
+    doc_polls = sum(c.polls for c in table["documented (midpoints)"])
+    our = table["facade default PollPolicy()"]
+    checks = [
+        report.Check("1. overhead ratio, sync", f"{over.ratio:.3f}", "≤ 1.10", over.ratio <= 1.10),
+        report.Check(
+            "2. wall-time ratio, 1,000 async",
+            f"{sc.wall().ratio:.3f}",
+            "≤ 1.25",
+            sc.wall().ratio <= 1.25,
+        ),
+        report.Check("2. errors", str(sc.errors()), "0", sc.errors() == 0),
+        report.Check(
+            "2. peak RSS, 1,000 async",
+            f"{sc.rss(sc.facade):.1f} MB",
+            f"≤ {RSS_TARGET_MB:.0f} MB",
+            sc.rss(sc.facade) <= RSS_TARGET_MB,
+        ),
+        report.Check(
+            "3. peak createTask / 10 s",
+            str(comp.peak_creates_10s),
+            "≤ 20",
+            comp.peak_creates_10s <= 20,
+        ),
+        report.Check(
+            "3. peak polls / 1 s", str(comp.peak_polls_1s), "≤ 10", comp.peak_polls_1s <= 10
+        ),
+        report.Check(
+            f"3. total time, {comp.tasks} tasks",
+            f"{comp.excess:+.1%} over the limits",
+            "within 10 %",
+            0 <= comp.excess <= 0.10 and comp.run.errors == 0,
+        ),
+        report.Check(
+            "4. total polls, 7 durations",
+            str(sum(c.polls for c in our)),
+            f"< {doc_polls} (documented)",
+            sum(c.polls for c in our) < doc_polls,
+        ),
+        report.Check(
+            "4. lag ≤ max(3 s, 15 %)",
+            f"{sum(c.lag_ok for c in our)} of {len(our)} durations",
+            "all",
+            all(c.lag_ok for c in our),
+        ),
+        report.Check("5. import-time ratio", f"{imp.ratio:.3f}", "≤ 1.5", imp.ratio <= 1.5),
+    ]
+    quick = "\n\n**`--quick` run: smaller samples than the full run.**" if args.quick else ""
+    text = "\n".join(
+        [
+            "# Benchmarks",
+            "",
+            "Issue 7's figures, measured against the loopback fake service (`ideogram_facade."
+            "testing.FakeApikley`, in a process of its own). Ratios are facade / raw httpx, of "
+            "medians over interleaved rounds.",
+            "",
+            provenance(command) + quick,
+            "",
+            report.summary(checks),
+            "",
+            report.overhead_section(over, s.overhead_tasks),
+            report.scale_section(sc, RSS_TARGET_MB),
+            report.compliance_section(comp, FULL_COMPLIANCE_TASKS),
+            report.poll_section(table),
+            report.import_section(imp, extra),
+        ]
+    )
+    args.output.write_text(text)
+    print(report.summary(checks))
+    step(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
