@@ -207,7 +207,7 @@ class AsyncCharacterClient:
                 params=request.params,
                 json=request.json,
                 files=request.files,
-                headers=request.headers,
+                headers=effect.headers,
                 timeout=effect.timeout,
             )
         except httpx.HTTPError as exc:  # an answer too: the flow decides what it means

@@ -198,7 +198,7 @@ class CharacterClient:
                 params=request.params,
                 json=request.json,
                 files=request.files,
-                headers=request.headers,
+                headers=effect.headers,
                 timeout=effect.timeout,
             )
         except httpx.HTTPError as exc:  # an answer too: the flow decides what it means

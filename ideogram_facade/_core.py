@@ -89,8 +89,10 @@ class Core:
     clock: Callable[[], float] = time.monotonic
     creates: Window | None = attrs.field(init=False)
     polls: Window | None = attrs.field(init=False)
+    _auth: dict[str, str] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
+        self._auth = {"Authorization": f"Bearer {self.api_key}"}
         limit = self.rate_limit
         self.creates = self.polls = None
         if limit is not None:
@@ -155,9 +157,6 @@ class Core:
     ) -> Flow[Any]:
         """The `data` of the answer to `request`, retried as far as it is safe to."""
         retries = self.max_retries if retries is None else retries
-        request = attrs.evolve(
-            request, headers={**request.headers, "Authorization": f"Bearer {self.api_key}"}
-        )
         window = {"createTask": self.creates, "recordInfo": self.polls}.get(request.endpoint)
         attempt = 0
         while True:
@@ -166,7 +165,7 @@ class Core:
                 ticket = yield from self._queue(window, deadline, request.endpoint, task_id)
             started = self.clock()
             try:
-                reply = yield Send(request, self._timeout(deadline))
+                reply = yield Send(request, self._timeout(deadline), self._auth)
             finally:
                 if window is not None and ticket is not None:
                     window.release(ticket)

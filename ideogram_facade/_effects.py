@@ -23,6 +23,7 @@ T = TypeVar("T")
 class Send:
     request: HttpRequest
     timeout: httpx.Timeout
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)  # the API key, for one
 
 
 @attrs.frozen

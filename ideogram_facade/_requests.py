@@ -53,6 +53,9 @@ class SubmitOptions(TypedDict, total=False):
     callback_url: str | None
 
 
+_OPTION_NAMES = frozenset(SubmitOptions.__annotations__)
+
+
 @attrs.frozen
 class HttpRequest:
     """One HTTP request, ready to send. `endpoint` names it in logs, errors and rate limits."""
@@ -64,7 +67,6 @@ class HttpRequest:
     params: dict[str, str] | None = None
     json: Any = None
     files: Any = None
-    headers: dict[str, str] = attrs.field(factory=dict, repr=False)
 
 
 def _choice(field: str, value: object, allowed: Collection[str]) -> None:
@@ -94,7 +96,7 @@ def check_url(field: str, value: object) -> str:
         url.port  # noqa: B018 (raises ValueError for a port that is not a number)
     except ValueError as exc:
         raise InvalidRequestError(f"{field} is not a valid URL ({exc}): {value[:200]!r}") from None
-    if url.scheme not in ("http", "https") or not host or any(c.isspace() for c in value):
+    if url.scheme not in ("http", "https") or not host or " " in value or not value.isprintable():
         raise InvalidRequestError(f"{field} must be an absolute http(s) URL; got {value[:200]!r}")
     return value
 
@@ -107,7 +109,7 @@ def check_task_id(task_id: object) -> str:
 
 def check_options(prompt: str, options: SubmitOptions) -> None:
     """Every createTask option except the reference image, checked."""
-    unknown = set(options) - set(SubmitOptions.__annotations__)
+    unknown = options.keys() - _OPTION_NAMES
     if unknown:
         raise InvalidRequestError(
             f"unknown option(s) {', '.join(sorted(unknown))}; the options are "
