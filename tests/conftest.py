@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import settings
 
@@ -89,6 +90,14 @@ def fake() -> Iterator[FakeApikley]:
     with FakeApikley(timing=FAST_TIMING) as service:
         SECRETS.add(service.api_key)
         yield service
+
+
+@pytest.fixture
+def http(fake: FakeApikley) -> Iterator[httpx.Client]:
+    """Plain httpx with the fake's key: for tests of the fake itself, not through the facade."""
+    headers = {"Authorization": f"Bearer {fake.api_key}"}
+    with httpx.Client(base_url=fake.base_url, headers=headers, trust_env=False) as plain:
+        yield plain
 
 
 @pytest.fixture(params=["sync", "async"])

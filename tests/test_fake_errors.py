@@ -37,9 +37,9 @@ def fake() -> Iterator[FakeApikley]:
 
 
 @pytest.fixture
-def client(fake: FakeApikley) -> Iterator[httpx.Client]:
-    with authed(fake) as http:
-        yield http
+def http(fake: FakeApikley) -> Iterator[httpx.Client]:
+    with authed(fake) as client:
+        yield client
 
 
 @pytest.mark.parametrize(
@@ -68,9 +68,9 @@ def client(fake: FakeApikley) -> Iterator[httpx.Client]:
     ],
 )
 def test_invalid_create_is_422_with_a_useful_message(
-    fake: FakeApikley, client: httpx.Client, body: dict[str, Any], expected: str
+    fake: FakeApikley, http: httpx.Client, body: dict[str, Any], expected: str
 ) -> None:
-    answer = client.post(CREATE, json=body)
+    answer = http.post(CREATE, json=body)
     assert answer.status_code == 200
     assert answer.json()["code"] == 422
     assert expected in answer.json()["msg"]
@@ -79,8 +79,8 @@ def test_invalid_create_is_422_with_a_useful_message(
     assert fake.creates_accepted == 0
 
 
-def test_body_that_is_not_json_is_422(client: httpx.Client) -> None:
-    answer = client.post(CREATE, content=b"{nope", headers={"Content-Type": "application/json"})
+def test_body_that_is_not_json_is_422(http: httpx.Client) -> None:
+    answer = http.post(CREATE, content=b"{nope", headers={"Content-Type": "application/json"})
     assert answer.json()["code"] == 422
     assert "not valid JSON" in answer.json()["msg"]
 
@@ -90,12 +90,12 @@ def test_a_spec_change_changes_what_the_fake_accepts() -> None:
     create = spec["paths"][CREATE]["post"]["requestBody"]["content"]["application/json"]
     create["schema"]["properties"]["input"]["properties"]["num_images"]["enum"].append("8")
     create["schema"]["properties"]["input"]["properties"]["prompt"]["maxLength"] = 10
-    with FakeApikley(spec=spec, timing=TaskTiming.instant()) as fake, authed(fake) as client:
+    with FakeApikley(spec=spec, timing=TaskTiming.instant()) as fake, authed(fake) as http:
         assert (
-            client.post(CREATE, json=create_body(num_images="8", prompt="short")).json()["code"]
+            http.post(CREATE, json=create_body(num_images="8", prompt="short")).json()["code"]
             == 200
         )
-        too_long = client.post(CREATE, json=create_body(prompt="x" * 11)).json()
+        too_long = http.post(CREATE, json=create_body(prompt="x" * 11)).json()
         assert too_long["code"] == 422
         assert "exceeds maxLength 10" in too_long["msg"]
 
@@ -124,45 +124,45 @@ def test_auth_error_can_be_a_real_http_401() -> None:
         assert answer.json()["code"] == 401
 
 
-def test_unknown_task_is_code_422_record_info_is_null(client: httpx.Client) -> None:
-    answer = client.get(RECORD, params={"taskId": "task_ideogram_404"})
+def test_unknown_task_is_code_422_record_info_is_null(http: httpx.Client) -> None:
+    answer = http.get(RECORD, params={"taskId": "task_ideogram_404"})
     assert answer.json() == {"code": 422, "msg": "recordInfo is null", "data": None}
 
 
 def test_unknown_task_can_answer_the_documented_404() -> None:
-    with FakeApikley(unknown_task_code=404) as fake, authed(fake) as client:
-        answer = client.get(RECORD, params={"taskId": "task_x"}).json()
+    with FakeApikley(unknown_task_code=404) as fake, authed(fake) as http:
+        answer = http.get(RECORD, params={"taskId": "task_x"}).json()
         assert (answer["code"], answer["msg"]) == (404, "Task not found")
 
 
 @pytest.mark.parametrize("params", [{}, {"taskId": ""}])
-def test_missing_task_id_is_code_400(client: httpx.Client, params: dict[str, str]) -> None:
-    answer = client.get(RECORD, params=params).json()
+def test_missing_task_id_is_code_400(http: httpx.Client, params: dict[str, str]) -> None:
+    answer = http.get(RECORD, params=params).json()
     assert (answer["code"], answer["msg"]) == (400, "taskId parameter is required")
 
 
 def test_create_that_cannot_be_paid_is_402_and_not_charged(
-    fake: FakeApikley, client: httpx.Client
+    fake: FakeApikley, http: httpx.Client
 ) -> None:
-    assert client.post(CREATE, json=create_body(num_images="4")).json()["code"] == 200
-    assert client.post(CREATE, json=create_body(num_images="4")).json()["code"] == 200
-    refused = client.post(CREATE, json=create_body(num_images="3")).json()
+    assert http.post(CREATE, json=create_body(num_images="4")).json()["code"] == 200
+    assert http.post(CREATE, json=create_body(num_images="4")).json()["code"] == 200
+    refused = http.post(CREATE, json=create_body(num_images="3")).json()
     assert refused["code"] == 402
     assert refused["data"] is None
     assert fake.creates_accepted == 2
-    assert client.get("/api/v1/chat/credit").json()["data"] == 20
-    assert client.post(CREATE, json=create_body(num_images="2")).json()["code"] == 200
+    assert http.get("/api/v1/chat/credit").json()["data"] == 20
+    assert http.post(CREATE, json=create_body(num_images="2")).json()["code"] == 200
     assert fake.credits == 0
 
 
 def test_failed_task_reports_fail_code_and_is_refunded_when_it_fails() -> None:
     clock = ManualClock()
-    with FakeApikley(clock=clock, credits=50, credits_per_image=10) as fake, authed(fake) as client:
+    with FakeApikley(clock=clock, credits=50, credits_per_image=10) as fake, authed(fake) as http:
         fake.script_next_task(timing=TaskTiming(0, 0, 5), fail=("500", "content policy"))
-        task_id = client.post(CREATE, json=create_body()).json()["data"]["taskId"]
-        assert client.get("/api/v1/chat/credit").json()["data"] == 40
+        task_id = http.post(CREATE, json=create_body()).json()["data"]["taskId"]
+        assert http.get("/api/v1/chat/credit").json()["data"] == 40
         clock.advance(5)
-        data = client.get(RECORD, params={"taskId": task_id}).json()["data"]
+        data = http.get(RECORD, params={"taskId": task_id}).json()["data"]
         assert (data["state"], data["failCode"], data["failMsg"]) == (
             "fail",
             "500",
@@ -170,5 +170,5 @@ def test_failed_task_reports_fail_code_and_is_refunded_when_it_fails() -> None:
         )
         assert data["resultJson"] == ""
         assert data["creditsConsumed"] == 0
-        assert client.get("/api/v1/chat/credit").json()["data"] == 50
+        assert http.get("/api/v1/chat/credit").json()["data"] == 50
         assert json.loads(data["param"])["input"]["prompt"] == "the same woman as a pilot"

@@ -27,16 +27,9 @@ def fake() -> Iterator[FakeApikley]:
         yield running
 
 
-@pytest.fixture
-def client(fake: FakeApikley) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {fake.api_key}"}
-    with httpx.Client(base_url=fake.base_url, headers=headers, trust_env=False) as http:
-        yield http
-
-
-def result_urls(client: httpx.Client) -> list[str]:
-    task_id = client.post("/api/v1/jobs/createTask", json=BODY).json()["data"]["taskId"]
-    data = client.get("/api/v1/jobs/recordInfo", params={"taskId": task_id}).json()["data"]
+def result_urls(http: httpx.Client) -> list[str]:
+    task_id = http.post("/api/v1/jobs/createTask", json=BODY).json()["data"]["taskId"]
+    data = http.get("/api/v1/jobs/recordInfo", params={"taskId": task_id}).json()["data"]
     urls: list[str] = json.loads(data["resultJson"])["resultUrls"]
     return urls
 
@@ -46,21 +39,21 @@ def get(url: str) -> httpx.Response:
 
 
 def test_expired_urls_answer_403_and_refresh_gives_a_working_one(
-    fake: FakeApikley, client: httpx.Client
+    fake: FakeApikley, http: httpx.Client
 ) -> None:
-    urls = result_urls(client)
+    urls = result_urls(http)
     before = [get(url).content for url in urls]
     fake.expire_result_urls()
     assert [get(url).status_code for url in urls] == [403, 403]
-    fresh = [client.post(REFRESH, json={"url": url}).json() for url in urls]
+    fresh = [http.post(REFRESH, json={"url": url}).json() for url in urls]
     assert [answer["code"] for answer in fresh] == [200, 200]
     assert [answer["data"] for answer in fresh] != urls
     assert [get(answer["data"]).content for answer in fresh] == before
 
 
-def test_refreshed_urls_expire_too(fake: FakeApikley, client: httpx.Client) -> None:
-    (url, _) = result_urls(client)
-    fresh = client.post(REFRESH, json={"url": url}).json()["data"]
+def test_refreshed_urls_expire_too(fake: FakeApikley, http: httpx.Client) -> None:
+    (url, _) = result_urls(http)
+    fresh = http.post(REFRESH, json={"url": url}).json()["data"]
     assert get(fresh).status_code == 200
     fake.expire_result_urls()
     assert get(fresh).status_code == 403
@@ -74,37 +67,35 @@ def test_refreshed_urls_expire_too(fake: FakeApikley, client: httpx.Client) -> N
         "not a url",
     ],
 )
-def test_refresh_of_a_foreign_url_is_422(client: httpx.Client, url: str) -> None:
-    answer = client.post(REFRESH, json={"url": url}).json()
+def test_refresh_of_a_foreign_url_is_422(http: httpx.Client, url: str) -> None:
+    answer = http.post(REFRESH, json={"url": url}).json()
     assert (answer["code"], answer["data"]) == (422, None)
 
 
-def test_refresh_of_an_unknown_task_or_index_is_422(
-    fake: FakeApikley, client: httpx.Client
-) -> None:
-    (url, _) = result_urls(client)
+def test_refresh_of_an_unknown_task_or_index_is_422(fake: FakeApikley, http: httpx.Client) -> None:
+    (url, _) = result_urls(http)
     for bad in (url.replace("/0.png", "/7.png"), f"{fake.base_url}/files/results/task_none/0.png"):
-        assert client.post(REFRESH, json={"url": bad}).json()["code"] == 422
+        assert http.post(REFRESH, json={"url": bad}).json()["code"] == 422
 
 
 def test_urls_expire_after_their_ttl_on_the_fake_clock() -> None:
     clock = ManualClock()
     with FakeApikley(clock=clock, timing=TaskTiming.instant(), result_url_ttl=60) as fake:
         headers = {"Authorization": f"Bearer {fake.api_key}"}
-        with httpx.Client(base_url=fake.base_url, headers=headers, trust_env=False) as client:
-            url = result_urls(client)[0]
+        with httpx.Client(base_url=fake.base_url, headers=headers, trust_env=False) as http:
+            url = result_urls(http)[0]
             clock.advance(60)
             assert get(url).status_code == 200
             clock.advance(1)
             assert get(url).status_code == 403
-            fresh = client.post(REFRESH, json={"url": url}).json()["data"]
+            fresh = http.post(REFRESH, json={"url": url}).json()["data"]
             assert get(fresh).status_code == 200
 
 
 def test_files_answer_404_for_unknown_tasks_and_images(
-    fake: FakeApikley, client: httpx.Client
+    fake: FakeApikley, http: httpx.Client
 ) -> None:
-    url = result_urls(client)[0]
+    url = result_urls(http)[0]
     assert get(url.replace("/0.png", "/5.png")).status_code == 404
     assert get(f"{fake.base_url}/files/results/task_none/0.png").status_code == 404
     fake.inject("files", Fault.empty(500))

@@ -29,10 +29,10 @@ def fake() -> Iterator[FakeApikley]:
 
 
 @pytest.fixture
-def client(fake: FakeApikley) -> Iterator[httpx.Client]:
+def http(fake: FakeApikley) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Bearer {fake.api_key}"}
-    with httpx.Client(base_url=fake.upload_base_url, headers=headers, trust_env=False) as http:
-        yield http
+    with httpx.Client(base_url=fake.upload_base_url, headers=headers, trust_env=False) as client:
+        yield client
 
 
 def check_shape(answer: dict[str, Any]) -> dict[str, Any]:
@@ -56,8 +56,8 @@ def download(url: str) -> httpx.Response:
     return httpx.get(url, trust_env=False)  # no Authorization: download URLs are public
 
 
-def test_stream_upload_is_stored_and_served_back(fake: FakeApikley, client: httpx.Client) -> None:
-    answer = client.post(
+def test_stream_upload_is_stored_and_served_back(fake: FakeApikley, http: httpx.Client) -> None:
+    answer = http.post(
         "/api/file-stream-upload",
         files={"file": ("me.png", PNG, "image/png")},
         data={"uploadPath": "refs/2025", "fileName": "me-1.png"},
@@ -72,10 +72,10 @@ def test_stream_upload_is_stored_and_served_back(fake: FakeApikley, client: http
     assert fake.uploads["refs/2025/me-1.png"].data == PNG
 
 
-def test_stream_upload_without_file_name_gets_a_unique_one(client: httpx.Client) -> None:
+def test_stream_upload_without_file_name_gets_a_unique_one(http: httpx.Client) -> None:
     names = set()
     for _ in range(2):
-        answer = client.post(
+        answer = http.post(
             "/api/file-stream-upload", files={"file": ("me.jpg", JPEG)}, data={"uploadPath": "p"}
         )
         data = check_shape(answer.json())
@@ -85,9 +85,9 @@ def test_stream_upload_without_file_name_gets_a_unique_one(client: httpx.Client)
     assert len(names) == 2
 
 
-def test_same_file_name_overwrites(client: httpx.Client) -> None:
+def test_same_file_name_overwrites(http: httpx.Client) -> None:
     for content in (PNG, JPEG):
-        answer = client.post(
+        answer = http.post(
             "/api/file-stream-upload",
             files={"file": ("x", content)},
             data={"uploadPath": "p", "fileName": "same.bin"},
@@ -99,15 +99,15 @@ def test_same_file_name_overwrites(client: httpx.Client) -> None:
     "encoded",
     [base64.b64encode(PNG).decode(), "data:image/png;base64," + base64.b64encode(PNG).decode()],
 )
-def test_base64_upload_plain_or_data_url(client: httpx.Client, encoded: str) -> None:
-    answer = client.post("/api/file-base64-upload", json={"base64Data": encoded, "uploadPath": "b"})
+def test_base64_upload_plain_or_data_url(http: httpx.Client, encoded: str) -> None:
+    answer = http.post("/api/file-base64-upload", json={"base64Data": encoded, "uploadPath": "b"})
     data = check_shape(answer.json())
     assert (data["mimeType"], data["fileSize"]) == ("image/png", len(PNG))
     assert download(data["downloadUrl"]).content == PNG
 
 
-def test_url_upload_fetches_a_loopback_url(fake: FakeApikley, client: httpx.Client) -> None:
-    first = client.post(
+def test_url_upload_fetches_a_loopback_url(fake: FakeApikley, http: httpx.Client) -> None:
+    first = http.post(
         "/api/file-base64-upload",
         json={
             "base64Data": base64.b64encode(JPEG).decode(),
@@ -116,7 +116,7 @@ def test_url_upload_fetches_a_loopback_url(fake: FakeApikley, client: httpx.Clie
         },
     )
     source = first.json()["data"]["downloadUrl"]
-    answer = client.post("/api/file-url-upload", json={"fileUrl": source, "uploadPath": "copies"})
+    answer = http.post("/api/file-url-upload", json={"fileUrl": source, "uploadPath": "copies"})
     data = check_shape(answer.json())
     assert data["filePath"].startswith("copies/")
     assert data["fileName"].endswith(".jpg")
@@ -140,22 +140,22 @@ def test_url_upload_fetches_a_loopback_url(fake: FakeApikley, client: httpx.Clie
     ],
 )
 def test_bad_uploads_are_refused(
-    client: httpx.Client, path: str, body: dict[str, Any], code: int, message: str
+    http: httpx.Client, path: str, body: dict[str, Any], code: int, message: str
 ) -> None:
-    answer = client.post(f"/api/{path}", json=body).json()
+    answer = http.post(f"/api/{path}", json=body).json()
     assert (answer["success"], answer["code"], answer["data"]) == (False, code, None)
     assert message in answer["msg"]
 
 
-def test_url_upload_of_a_missing_file_is_400(fake: FakeApikley, client: httpx.Client) -> None:
+def test_url_upload_of_a_missing_file_is_400(fake: FakeApikley, http: httpx.Client) -> None:
     missing = fake.base_url + "/files/uploads/nope.png"
-    answer = client.post("/api/file-url-upload", json={"fileUrl": missing, "uploadPath": "p"})
+    answer = http.post("/api/file-url-upload", json={"fileUrl": missing, "uploadPath": "p"})
     assert answer.json()["code"] == 400
     assert "HTTP 404" in answer.json()["msg"]
 
 
-def test_stream_upload_without_file_part_is_422(client: httpx.Client) -> None:
-    answer = client.post(
+def test_stream_upload_without_file_part_is_422(http: httpx.Client) -> None:
+    answer = http.post(
         "/api/file-stream-upload", files={"other": ("a", b"x")}, data={"uploadPath": "p"}
     )
     assert answer.json()["code"] == 422

@@ -34,13 +34,6 @@ def fake() -> Iterator[FakeApikley]:
         yield running
 
 
-@pytest.fixture
-def client(fake: FakeApikley) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {fake.api_key}"}
-    with httpx.Client(base_url=fake.base_url, headers=headers, trust_env=False) as http:
-        yield http
-
-
 def _inline(node: Any, document: dict[str, Any]) -> Any:
     """The schema with every local $ref replaced by what it points to."""
     if isinstance(node, dict):
@@ -66,18 +59,18 @@ def check_against_spec(answer: dict[str, Any], document: str, path: str, method:
     jsonschema.Draft7Validator(response_schema(document, path, method)).validate(answer)
 
 
-def create_task(client: httpx.Client, **overrides: Any) -> str:
-    answer = client.post("/api/v1/jobs/createTask", json=create_body(**overrides))
+def create_task(http: httpx.Client, **overrides: Any) -> str:
+    answer = http.post("/api/v1/jobs/createTask", json=create_body(**overrides))
     assert answer.status_code == 200
     assert answer.json()["code"] == 200, answer.text
     task_id: str = answer.json()["data"]["taskId"]
     return task_id
 
 
-def poll_until_done(client: httpx.Client, task_id: str) -> tuple[list[str], dict[str, Any]]:
+def poll_until_done(http: httpx.Client, task_id: str) -> tuple[list[str], dict[str, Any]]:
     states = []
     for _ in range(200):
-        answer = client.get("/api/v1/jobs/recordInfo", params={"taskId": task_id}).json()
+        answer = http.get("/api/v1/jobs/recordInfo", params={"taskId": task_id}).json()
         states.append(answer["data"]["state"])
         if states[-1] in ("success", "fail"):
             return states, answer
@@ -104,15 +97,15 @@ def read_png(data: bytes) -> tuple[int, int]:
     return width, height
 
 
-def test_create_poll_download_follows_the_spec(fake: FakeApikley, client: httpx.Client) -> None:
-    created = client.post("/api/v1/jobs/createTask", json=create_body(num_images="2"))
+def test_create_poll_download_follows_the_spec(fake: FakeApikley, http: httpx.Client) -> None:
+    created = http.post("/api/v1/jobs/createTask", json=create_body(num_images="2"))
     check_against_spec(
         created.json(), "market/ideogram/character.json", "/api/v1/jobs/createTask", "post"
     )
     task_id = created.json()["data"]["taskId"]
     assert task_id.startswith("task_ideogram_")
 
-    states, done = poll_until_done(client, task_id)
+    states, done = poll_until_done(http, task_id)
     check_against_spec(done, "market/common/get-task-detail.json", "/api/v1/jobs/recordInfo", "get")
     assert states[-1] == "success"
     data = done["data"]
@@ -135,9 +128,9 @@ def test_create_poll_download_follows_the_spec(fake: FakeApikley, client: httpx.
 def test_unfinished_task_has_no_result_and_no_complete_time() -> None:
     with FakeApikley(clock=ManualClock(), timing=TaskTiming(0, 0, 1)) as fake:
         headers = {"Authorization": f"Bearer {fake.api_key}"}
-        with httpx.Client(base_url=fake.base_url, headers=headers, trust_env=False) as client:
-            task_id = create_task(client)
-            answer = client.get("/api/v1/jobs/recordInfo", params={"taskId": task_id}).json()
+        with httpx.Client(base_url=fake.base_url, headers=headers, trust_env=False) as http:
+            task_id = create_task(http)
+            answer = http.get("/api/v1/jobs/recordInfo", params={"taskId": task_id}).json()
     check_against_spec_except_null_complete_time(answer)
     data = answer["data"]
     assert data["state"] == "generating"
@@ -165,27 +158,27 @@ def check_against_spec_except_null_complete_time(answer: dict[str, Any]) -> None
     ],
 )
 def test_image_shape_follows_image_size(
-    client: httpx.Client, image_size: str, ratio: tuple[int, int]
+    http: httpx.Client, image_size: str, ratio: tuple[int, int]
 ) -> None:
-    _, done = poll_until_done(client, create_task(client, image_size=image_size))
+    _, done = poll_until_done(http, create_task(http, image_size=image_size))
     (url,) = json.loads(done["data"]["resultJson"])["resultUrls"]
     width, height = read_png(httpx.get(url, trust_env=False).content)
     assert width * ratio[1] == height * ratio[0]
     assert max(width, height) <= 128
 
 
-def test_square_hd_is_larger_than_square(client: httpx.Client) -> None:
+def test_square_hd_is_larger_than_square(http: httpx.Client) -> None:
     sizes = []
     for image_size in ("square", "square_hd"):
-        _, done = poll_until_done(client, create_task(client, image_size=image_size))
+        _, done = poll_until_done(http, create_task(http, image_size=image_size))
         (url,) = json.loads(done["data"]["resultJson"])["resultUrls"]
         sizes.append(read_png(httpx.get(url, trust_env=False).content))
     assert sizes[1][0] > sizes[0][0]
 
 
-def test_pixels_are_deterministic_from_prompt_seed_and_index(client: httpx.Client) -> None:
+def test_pixels_are_deterministic_from_prompt_seed_and_index(http: httpx.Client) -> None:
     def images(**overrides: Any) -> list[bytes]:
-        _, done = poll_until_done(client, create_task(client, num_images="2", **overrides))
+        _, done = poll_until_done(http, create_task(http, num_images="2", **overrides))
         urls = json.loads(done["data"]["resultJson"])["resultUrls"]
         return [httpx.get(url, trust_env=False).content for url in urls]
 
@@ -195,21 +188,21 @@ def test_pixels_are_deterministic_from_prompt_seed_and_index(client: httpx.Clien
     assert first[0] != first[1]
 
 
-def test_credit_and_download_url_follow_the_spec(fake: FakeApikley, client: httpx.Client) -> None:
-    credit = client.get("/api/v1/chat/credit").json()
+def test_credit_and_download_url_follow_the_spec(fake: FakeApikley, http: httpx.Client) -> None:
+    credit = http.get("/api/v1/chat/credit").json()
     check_against_spec(credit, "common-api/common-api.json", "/api/v1/chat/credit", "get")
     assert credit["data"] == 1000
 
-    _, done = poll_until_done(client, create_task(client))
+    _, done = poll_until_done(http, create_task(http))
     (url,) = json.loads(done["data"]["resultJson"])["resultUrls"]
-    fresh = client.post("/api/v1/common/download-url", json={"url": url}).json()
+    fresh = http.post("/api/v1/common/download-url", json={"url": url}).json()
     check_against_spec(fresh, "common-api/common-api.json", "/api/v1/common/download-url", "post")
     assert httpx.get(fresh["data"], trust_env=False).status_code == 200
-    assert client.get("/api/v1/chat/credit").json()["data"] == 990
+    assert http.get("/api/v1/chat/credit").json()["data"] == 990
 
 
-def test_unknown_path_and_wrong_method_are_404_and_405(client: httpx.Client) -> None:
-    assert client.get("/api/v1/nothing").status_code == 404
-    wrong_method = client.get("/api/v1/jobs/createTask")
+def test_unknown_path_and_wrong_method_are_404_and_405(http: httpx.Client) -> None:
+    assert http.get("/api/v1/nothing").status_code == 404
+    wrong_method = http.get("/api/v1/jobs/createTask")
     assert wrong_method.status_code == 405
     assert wrong_method.json()["code"] == 405
