@@ -19,7 +19,8 @@ from ideogram_facade import (
     UnexpectedResponseError,
 )
 from ideogram_facade import _constants as C
-from ideogram_facade._core import Core, Send, Sleep
+from ideogram_facade._core import Core
+from ideogram_facade._effects import Send, Sleep
 from ideogram_facade._ratelimit import Window
 from ideogram_facade._wire import HttpResponse, parse_task, retry_after
 from tools import codegen

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from ideogram_facade import ApikleyError, PollPolicy, Task
 from ideogram_facade import _constants as C
-from ideogram_facade._core import Core, Flow, Send, Sleep
+from ideogram_facade._core import Core
+from ideogram_facade._effects import Flow, Send, Sleep
 from ideogram_facade._wire import HttpResponse
 
 json_values = st.recursive(
