@@ -112,12 +112,9 @@ class Uploads:
         return self._store(data, str(fields["uploadPath"]), fields.get("fileName"), original)
 
     def from_base64(self, body: bytes) -> Response:
-        value, problem = parse_json_body(body)
-        if problem is not None:
-            return upload_envelope(422, problem)
-        checked = self._check("/api/file-base64-upload", value)
-        if checked is not None:
-            return checked
+        value, refused = self._checked_json("/api/file-base64-upload", body)
+        if refused is not None:
+            return refused
         text = str(value["base64Data"])
         declared = ""
         if text.startswith("data:"):
@@ -131,12 +128,9 @@ class Uploads:
         return self._store(data, str(value["uploadPath"]), value.get("fileName"), extension)
 
     def from_url(self, body: bytes) -> Response | Awaitable[Response]:
-        value, problem = parse_json_body(body)
-        if problem is not None:
-            return upload_envelope(422, problem)
-        checked = self._check("/api/file-url-upload", value)
-        if checked is not None:
-            return checked
+        value, refused = self._checked_json("/api/file-url-upload", body)
+        if refused is not None:
+            return refused
         url = str(value["fileUrl"])
         if not is_loopback(url):
             return upload_envelope(400, "fileUrl: the fake fetches only loopback URLs")
@@ -159,6 +153,13 @@ class Uploads:
             return upload_envelope(400, f"could not download fileUrl: HTTP {answer.status_code}")
         basename = urlsplit(url).path.rsplit("/", 1)[-1]
         return self._store(answer.content, upload_path, name, basename)
+
+    def _checked_json(self, path: str, body: bytes) -> tuple[Any, Response | None]:
+        """The JSON body of an upload request, or the answer that refuses it."""
+        value, problem = parse_json_body(body)
+        if problem is not None:
+            return value, upload_envelope(422, problem)
+        return value, self._check(path, value)
 
     def _check(self, path: str, value: Any) -> Response | None:
         schema = request_schema(self._spec, "POST", path)
