@@ -40,17 +40,17 @@ from ._requests import SubmitOptions
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from apikley_client.models.image_size import ImageSize
-    from apikley_client.models.rendering_speed import RenderingSpeed
-    from apikley_client.models.style import Style
+    from ._generated.models.image_size import ImageSize
+    from ._generated.models.rendering_speed import RenderingSpeed
+    from ._generated.models.style import Style
 
 # ImageSize, RenderingSpeed and Style are the generated Literal types of the options, so a change
 # of an enum in the spec reaches users' type checks. They are loaded on first access, like the
 # rest of the generated package (see _requests).
 _GENERATED_TYPES = {
-    "ImageSize": "apikley_client.models.image_size",
-    "RenderingSpeed": "apikley_client.models.rendering_speed",
-    "Style": "apikley_client.models.style",
+    "ImageSize": "ideogram_facade._generated.models.image_size",
+    "RenderingSpeed": "ideogram_facade._generated.models.rendering_speed",
+    "Style": "ideogram_facade._generated.models.style",
 }
 
 

@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 import attrs
 
 if TYPE_CHECKING:
-    from apikley_client.models.image_size import ImageSize
-    from apikley_client.models.rendering_speed import RenderingSpeed
-    from apikley_client.models.style import Style
+    from ._generated.models.image_size import ImageSize
+    from ._generated.models.rendering_speed import RenderingSpeed
+    from ._generated.models.style import Style
 
 from . import _constants as C
 from ._exceptions import InvalidRequestError
@@ -115,9 +115,9 @@ def check_options(prompt: str, options: SubmitOptions) -> None:
             f"unknown option(s) {', '.join(sorted(unknown))}; the options are "
             f"{', '.join(SubmitOptions.__annotations__)}"
         )
-    from apikley_client.models.image_size import IMAGE_SIZE_VALUES
-    from apikley_client.models.rendering_speed import RENDERING_SPEED_VALUES
-    from apikley_client.models.style import STYLE_VALUES
+    from ._generated.models.image_size import IMAGE_SIZE_VALUES
+    from ._generated.models.rendering_speed import RENDERING_SPEED_VALUES
+    from ._generated.models.style import STYLE_VALUES
 
     _text("prompt", prompt, C.MAX_PROMPT_LENGTH, required=True)
     _choice("rendering_speed", options.get("rendering_speed", "BALANCED"), RENDERING_SPEED_VALUES)
@@ -152,10 +152,10 @@ def create_task(
     base_url: str, prompt: str, reference_image_url: str, options: SubmitOptions
 ) -> HttpRequest:
     """The createTask request, after checking every option."""
-    from apikley_client.api.default import ideogram_character
-    from apikley_client.models import CharacterInput, CreateTaskRequest
-    from apikley_client.models.num_images import check_num_images
-    from apikley_client.types import UNSET
+    from ._generated.api.default import ideogram_character
+    from ._generated.models import CharacterInput, CreateTaskRequest
+    from ._generated.models.num_images import check_num_images
+    from ._generated.types import UNSET
 
     check_options(prompt, options)
     check_url("reference_image", reference_image_url)
@@ -181,21 +181,21 @@ def create_task(
 
 
 def task_details(base_url: str, task_id: str) -> HttpRequest:
-    from apikley_client.api.default import get_task_details
+    from ._generated.api.default import get_task_details
 
     kwargs = get_task_details._get_kwargs(task_id=check_task_id(task_id))
     return _request(base_url, "recordInfo", kwargs, True)
 
 
 def credits(base_url: str) -> HttpRequest:
-    from apikley_client.api.default import get_account_credits
+    from ._generated.api.default import get_account_credits
 
     return _request(base_url, "credit", get_account_credits._get_kwargs(), True)
 
 
 def download_url(base_url: str, url: str) -> HttpRequest:
-    from apikley_client.api.default import get_download_url
-    from apikley_client.models import DownloadUrlRequest
+    from ._generated.api.default import get_download_url
+    from ._generated.models import DownloadUrlRequest
 
     body = DownloadUrlRequest(url=check_url("url", url))
     # Only signs a URL again: sending it twice costs nothing.
@@ -207,9 +207,9 @@ def upload(upload_base_url: str, image: LocalImage) -> HttpRequest:
 
     Uploads are free and each has a unique name, so sending one twice only overwrites it.
     """
-    from apikley_client.api.default import upload_file_base64, upload_file_stream
-    from apikley_client.models import Base64UploadRequest, StreamUploadRequest
-    from apikley_client.types import File
+    from ._generated.api.default import upload_file_base64, upload_file_stream
+    from ._generated.models import Base64UploadRequest, StreamUploadRequest
+    from ._generated.types import File
 
     if not image.from_disk and len(image.content) <= C.BASE64_UPLOAD_MAX_BYTES:
         body = Base64UploadRequest(

@@ -32,7 +32,7 @@ _REPO_OPENAPI = Path(__file__).resolve().parents[2] / "openapi"
 def _load_spec() -> Mapping[str, Any]:
     """The merged OpenAPI document shipped with the generated client (the one source to switch)."""
     try:
-        resource = importlib.resources.files("apikley_client") / "openapi.json"
+        resource = importlib.resources.files("ideogram_facade._generated") / "openapi.json"
         loaded: Mapping[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
         return loaded
     except (ImportError, FileNotFoundError):

@@ -17,9 +17,7 @@ from ideogram_facade.testing import FakeApikley
 jsonschema = pytest.importorskip("jsonschema")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\x01" * 32
-SPEC = (
-    Path(__file__).resolve().parent.parent / "openapi" / "file-upload-api" / "file-upload-api.json"
-)
+SPEC = Path(__file__).resolve().parents[2] / "openapi" / "file-upload-api" / "file-upload-api.json"
 
 
 @pytest.fixture

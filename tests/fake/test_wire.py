@@ -17,7 +17,7 @@ from ideogram_facade.testing import FakeApikley, ManualClock, TaskTiming
 
 # importorskip: jsonschema is a test-only tool, typed as Any here (it ships no stubs).
 jsonschema = pytest.importorskip("jsonschema")
-OPENAPI = Path(__file__).resolve().parent.parent / "openapi"
+OPENAPI = Path(__file__).resolve().parents[2] / "openapi"
 
 
 def create_body(**overrides: Any) -> dict[str, Any]:

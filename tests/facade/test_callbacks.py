@@ -37,8 +37,7 @@ from ideogram_facade import (
 )
 from ideogram_facade.callbacks import parse_callback, sign_callback, verify_signature
 from ideogram_facade.testing import FakeApikley
-
-from .conftest import FAST_TIMING, SECRETS, Guarded
+from tests.conftest import FAST_TIMING, SECRETS, Guarded
 
 URL = "https://example.com/portrait.png"
 KEY = "whsec-callbacks-test-key"
@@ -51,7 +50,7 @@ SIGNED = pytest.mark.parametrize("fake", [KEY], indirect=True, ids=["signed"])
 
 
 def load_example() -> ModuleType:
-    path = Path(__file__).parent.parent / "examples" / "callback_receiver.py"
+    path = Path(__file__).resolve().parents[2] / "examples" / "callback_receiver.py"
     spec = importlib.util.spec_from_file_location("callback_receiver_example", path)
     assert spec is not None
     assert spec.loader is not None

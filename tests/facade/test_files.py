@@ -12,8 +12,7 @@ import pytest
 
 from ideogram_facade import InvalidRequestError, ServerError
 from ideogram_facade.testing import FakeApikley, Fault
-
-from .conftest import Guarded
+from tests.conftest import Guarded
 
 
 def png(width: int = 4, height: int = 4) -> bytes:

@@ -15,7 +15,7 @@ import pytest
 
 from ideogram_facade.testing import FakeApikley, Fault, ManualClock, TaskTiming
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BODY = {
     "model": "ideogram/character",
     "input": {"prompt": "a pilot", "reference_image_urls": ["https://e.com/a.png"]},

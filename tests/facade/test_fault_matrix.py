@@ -23,8 +23,7 @@ from ideogram_facade import (
     UnexpectedResponseError,
 )
 from ideogram_facade.testing import FakeApikley, Fault
-
-from .conftest import Guarded
+from tests.conftest import Guarded
 
 URL = "https://example.com/me.png"
 TIMEOUT = 0.5  # the clients' HTTP timeout here; "delay" outlasts it
@@ -137,5 +136,5 @@ def render() -> str:
 
 
 def test_the_readme_prints_this_matrix() -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert render() in readme, "README's fault matrix is stale; paste:\n" + render()

@@ -11,7 +11,7 @@ from ideogram_facade.testing import FakeApikley, TaskTiming
 
 from .test_files import JPEG
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 
 def quick_start_blocks() -> list[str]:

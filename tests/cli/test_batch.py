@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from ideogram_facade.testing import FakeApikley, Fault, TaskTiming
+from tests.conftest import SECRETS
 
-from .conftest import SECRETS
-from .test_cli_support import CLI, CLI_WITHOUT_RICH, check_output, cli_env, is_png, run_cli
+from .support import CLI, CLI_WITHOUT_RICH, check_output, cli_env, is_png, run_cli
 
 URL = "https://example.com/portrait.png"
 JOURNAL = "ideogram-character-journal.sqlite3"

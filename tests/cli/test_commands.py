@@ -16,7 +16,7 @@ import ideogram_facade
 from ideogram_facade.cli import main
 from ideogram_facade.testing import FakeApikley, Fault, TaskTiming
 
-from .test_cli_support import CLI, CLI_WITHOUT_RICH, check_output, cli_env, is_png, run_cli
+from .support import CLI, CLI_WITHOUT_RICH, check_output, cli_env, is_png, run_cli
 
 URL = "https://example.com/portrait.png"
 COMMANDS = ["generate", "submit", "status", "wait", "download", "credits", "upload", "batch"]
@@ -331,7 +331,7 @@ def test_every_exit_code_is_documented_in_help_and_docs() -> None:
     from ideogram_facade.cli import ExitCode
     from ideogram_facade.cli._parser import EXIT_CODES
 
-    docs = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text("utf-8")
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text("utf-8")
     documented = {row.split("|")[1].strip() for row in docs.splitlines() if row.startswith("| ")}
     listed = " ".join(EXIT_CODES.split())
     for code in ExitCode:

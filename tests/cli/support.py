@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ideogram_facade.testing import FakeApikley
-
-from .conftest import SECRETS, assert_no_secret
+from tests.conftest import SECRETS, assert_no_secret
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CLI = [sys.executable, "-m", "ideogram_facade.cli"]

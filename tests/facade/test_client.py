@@ -33,8 +33,7 @@ from ideogram_facade import (
     UnexpectedResponseError,
 )
 from ideogram_facade.testing import FakeApikley, Fault, TaskTiming
-
-from .conftest import Guarded
+from tests.conftest import Guarded
 
 URL = "https://example.com/portrait.png"
 

@@ -8,9 +8,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from apikley_client.models.image_size import IMAGE_SIZE_VALUES
-from apikley_client.models.rendering_speed import RENDERING_SPEED_VALUES
-from apikley_client.models.style import STYLE_VALUES
 from ideogram_facade import (
     InvalidRequestError,
     PollPolicy,
@@ -21,6 +18,9 @@ from ideogram_facade import (
 from ideogram_facade import _constants as C
 from ideogram_facade._core import Core
 from ideogram_facade._effects import Send, Sleep
+from ideogram_facade._generated.models.image_size import IMAGE_SIZE_VALUES
+from ideogram_facade._generated.models.rendering_speed import RENDERING_SPEED_VALUES
+from ideogram_facade._generated.models.style import STYLE_VALUES
 from ideogram_facade._ratelimit import Window
 from ideogram_facade._wire import HttpResponse, parse_task, retry_after
 from tools import codegen
