@@ -27,6 +27,7 @@ from ._files import PartFile, ReferenceImage, UploadableFile
 from ._models import PollPolicy, RateLimit, Task
 from ._requests import SubmitOptions
 from ._sandbox import Sandbox
+from ._transport import async_client, deadline, past_deadline
 from ._wire import HttpResponse
 
 T = TypeVar("T")
@@ -37,10 +38,12 @@ class AsyncCharacterClient:
 
     Arguments: `api_key` (default: env APIKLEY_API_KEY), `base_url` (default: env
     APIKLEY_BASE_URL, else https://api.apikley.ru), `upload_base_url`, `timeout` per HTTP
-    request, `max_retries` per request, `poll` (when `wait()` polls), `rate_limit` (None turns
+    request (its largest part also bounds each request as a whole: connect, send and the whole
+    answer), `max_retries` per request, `poll` (when `wait()` polls), `rate_limit` (None turns
     client-side limiting off), `http_client` (used as is, and not closed by this client),
-    `allow_insecure` (permit plain http to a non-loopback host), `sandbox` (run against an
-    in-process fake service: no key, no network, no charge).
+    `allow_insecure` (permit plain http to a non-loopback host), `max_answer_bytes` (an API
+    answer longer than this is not read), `sandbox` (run against an in-process fake service:
+    no key, no network, no charge).
     """
 
     def __init__(
@@ -55,6 +58,7 @@ class AsyncCharacterClient:
         rate_limit: RateLimit | None = RateLimit(),  # noqa: B008
         http_client: httpx.AsyncClient | None = None,
         allow_insecure: bool = False,
+        max_answer_bytes: int = C.MAX_ANSWER_BYTES,
         sandbox: bool = False,
     ) -> None:
         self._sandbox = Sandbox.start() if sandbox else None
@@ -71,11 +75,10 @@ class AsyncCharacterClient:
             poll=poll,
             rate_limit=rate_limit,
             allow_insecure=allow_insecure,
+            max_answer_bytes=max_answer_bytes,
         )
         self._owns_http = http_client is None
-        self._http = (
-            http_client if http_client is not None else httpx.AsyncClient(limits=C.POOL_LIMITS)
-        )
+        self._http = http_client if http_client is not None else async_client(C.POOL_LIMITS)
 
     async def submit(
         self, prompt: str, reference_image: ReferenceImage, **options: Unpack[SubmitOptions]
@@ -201,35 +204,47 @@ class AsyncCharacterClient:
             return None
         request = effect.request
         try:
-            response = await self._http.request(
-                request.method,
-                request.url,
-                params=request.params,
-                json=request.json,
-                files=request.files,
-                headers=effect.headers,
-                timeout=effect.timeout,
-            )
+            with deadline(effect.deadline):
+                async with self._http.stream(
+                    request.method,
+                    request.url,
+                    params=request.params,
+                    json=request.json,
+                    files=request.files,
+                    headers=effect.headers,
+                    timeout=effect.timeout,
+                ) as response:
+                    content = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        content += chunk
+                        if len(content) > effect.max_bytes:
+                            return HttpResponse(
+                                response.status_code, response.headers, bytes(content), True
+                            )
+                        past_deadline(effect.deadline)
         except httpx.HTTPError as exc:  # an answer too: the flow decides what it means
             return exc
-        return HttpResponse(response.status_code, response.headers, response.content)
+        return HttpResponse(response.status_code, response.headers, bytes(content))
 
     async def _fetch(self, effect: Fetch) -> Fetched | Exception:
         part = None
         try:
-            async with self._http.stream(
-                "GET", effect.url, timeout=effect.timeout, follow_redirects=True
-            ) as response:
-                headers = response.headers
-                if not 200 <= response.status_code < 300:
-                    return Fetched(response.status_code, headers, None)
-                part = PartFile(effect.directory, effect.max_bytes)
-                async for chunk in response.aiter_bytes():
-                    if not part.write(chunk):
-                        part.discard()
-                        return Fetched(response.status_code, headers, None, too_large=True)
-                return Fetched(response.status_code, headers, part.finish())
+            with deadline(effect.deadline):
+                async with self._http.stream(
+                    "GET", effect.url, timeout=effect.timeout, follow_redirects=True
+                ) as response:
+                    headers = response.headers
+                    if not 200 <= response.status_code < 300:
+                        return Fetched(response.status_code, headers, None)
+                    part = PartFile(effect.directory, effect.max_bytes)
+                    async for chunk in response.aiter_bytes():
+                        if not part.write(chunk):
+                            return Fetched(response.status_code, headers, None, too_large=True)
+                        past_deadline(effect.deadline)
+                    finished, part = part.finish(), None
+                    return Fetched(response.status_code, headers, finished)
         except (httpx.HTTPError, OSError) as exc:
-            if part is not None:
-                part.discard()
             return exc
+        finally:
+            if part is not None:  # every way out: errors, cancellation, Ctrl-C
+                part.discard()

@@ -12,8 +12,12 @@ DEFAULT_BASE_URL = "https://api.apikley.ru"
 DEFAULT_UPLOAD_BASE_URL = "https://api.apikley.ru/file-upload"
 
 # Per HTTP request. Connecting is fast or failing; 30 s of read leaves room for a slow answer
-# while keeping every wait bounded.
+# while keeping every wait bounded. The largest part is also each request's deadline as a whole
+# (connect, send and the whole answer): httpx's own timeouts bound each read, not a request.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+# An API answer is a few hundred bytes of JSON; past this it is not one we can use, and reading
+# it whole would let a server fill our memory.
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
 # Keep alive every connection the pool may open: httpx's default keeps 20 of its 100, so a
 # burst of concurrent polls closes and reopens connections over and over.
 POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
@@ -56,6 +60,8 @@ UPLOAD_PATH = "ideogram-facade"
 
 # Generated images are a few MB; anything past this is not an image we asked for.
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
+# One image, start to finish: a few MB at any working speed, so a slow drip is cut off.
+DOWNLOAD_DEADLINE = 120.0
 DOWNLOAD_CHUNK_BYTES = 64 * 1024
 
 # How much of a raw answer an error keeps, so that a 5 MB HTML page doesn't flood a log.

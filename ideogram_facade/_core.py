@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import os
 import random
 import time
@@ -41,6 +42,7 @@ from ._exceptions import (
     SubmissionUncertainError,
     TaskTimeoutError,
     UnexpectedResponseError,
+    register_secret,
 )
 from ._models import PollPolicy, RateLimit, Task, TaskState
 from ._ratelimit import Ticket, Window
@@ -86,12 +88,14 @@ class Core:
     max_retries: int
     poll: PollPolicy
     rate_limit: RateLimit | None
+    max_answer_bytes: int = C.MAX_ANSWER_BYTES
     clock: Callable[[], float] = time.monotonic
     creates: Window | None = attrs.field(init=False)
     polls: Window | None = attrs.field(init=False)
     _auth: dict[str, str] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
+        register_secret(self.api_key)  # scrubbed from every error, whatever an answer echoes
         self._auth = {"Authorization": f"Bearer {self.api_key}"}
         limit = self.rate_limit
         self.creates = self.polls = None
@@ -111,6 +115,7 @@ class Core:
         poll: PollPolicy,
         rate_limit: RateLimit | None,
         allow_insecure: bool,
+        max_answer_bytes: int = C.MAX_ANSWER_BYTES,
     ) -> Core:
         """The settings both clients take, checked, with the environment's defaults."""
         api_key = api_key if api_key is not None else os.environ.get(C.API_KEY_ENV)
@@ -132,6 +137,14 @@ class Core:
                 )
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise InvalidRequestError(f"max_retries must be an int >= 0; got {max_retries!r}")
+        if (
+            isinstance(max_answer_bytes, bool)
+            or not isinstance(max_answer_bytes, int)
+            or max_answer_bytes < 1024
+        ):
+            raise InvalidRequestError(
+                f"max_answer_bytes must be an int >= 1024; got {max_answer_bytes!r}"
+            )
         return cls(
             api_key=api_key.strip(),
             base_url=base_url.rstrip("/"),
@@ -140,6 +153,7 @@ class Core:
             max_retries=max_retries,
             poll=poll,
             rate_limit=rate_limit,
+            max_answer_bytes=max_answer_bytes,
         )
 
     def __repr__(self) -> str:
@@ -165,7 +179,13 @@ class Core:
                 ticket = yield from self._queue(window, deadline, request.endpoint, task_id)
             started = self.clock()
             try:
-                reply = yield Send(request, self._timeout(deadline), self._auth)
+                reply = yield Send(
+                    request,
+                    self._timeout(deadline),
+                    self.request_deadline(deadline),
+                    self.max_answer_bytes,
+                    self._auth,
+                )
             finally:
                 if window is not None and ticket is not None:
                     window.release(ticket)
@@ -183,7 +203,6 @@ class Core:
                     endpoint=request.endpoint,
                     idempotent=request.idempotent,
                     task_id=task_id,
-                    secret=self.api_key,
                 )
             except ApikleyError as error:
                 delay = self._retry_delay(
@@ -247,6 +266,14 @@ class Core:
             raise
         return ticket
 
+    def request_deadline(self, deadline: float | None) -> float:
+        """When a request starting now must be over: the largest part of the client's timeout
+        from now, and never later than `deadline`."""
+        t = self.timeout
+        longest = max((part for part in (t.connect, t.read, t.write, t.pool) if part), default=0)
+        ends = self.clock() + longest if longest else math.inf
+        return ends if deadline is None else min(ends, deadline)
+
     def _timeout(self, deadline: float | None) -> httpx.Timeout:
         """The client's timeout, cut down so that no request outlives `deadline`."""
         t = self.timeout
@@ -294,7 +321,7 @@ class Core:
         url = data.get("downloadUrl") or data.get("fileUrl") if isinstance(data, Mapping) else None
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise UnexpectedResponseError(
-                f"upload: the answer names no downloadUrl; got {str(data)[:200]!r}",
+                f"upload: the answer names no downloadUrl; got {_wire.preview(data)!r}",
             )
         logger.debug("uploaded %s (%d bytes)", image.file_name, len(image.content))
         return url
@@ -314,7 +341,7 @@ class Core:
                 "createTask: the service answered success but named no taskId, so a task may "
                 "exist that this client cannot track. Check your tasks in the Apikley dashboard "
                 "before submitting again",
-                body=str(data)[: C.ERROR_BODY_EXCERPT],
+                body=_wire.preview(data, C.ERROR_BODY_EXCERPT),
             )
         logger.debug("createTask accepted task %s", task_id)
         return task_id
@@ -331,7 +358,7 @@ class Core:
         balance = _wire.number(data)
         if balance is None:
             raise UnexpectedResponseError(
-                f"credit: expected a number, got {str(data)[:100]!r}; report it if it persists"
+                f"credit: expected a number, got {_wire.preview(data, 100)!r}; report it if it persists"
             )
         return balance
 

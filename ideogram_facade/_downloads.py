@@ -57,7 +57,7 @@ def _download_one(
     renewed = False
     attempt = 0
     while True:
-        reply = yield Fetch(url, folder, core.timeout)
+        reply = yield Fetch(url, folder, core.timeout, core.clock() + C.DOWNLOAD_DEADLINE)
         if isinstance(reply, Fetched) and reply.part is not None:
             kind = reply.headers.get("content-type")
             _files.check_image(kind, url, task_id, reply.part)

@@ -21,8 +21,15 @@ T = TypeVar("T")
 
 @attrs.frozen
 class Send:
+    """Send `request`; the answer is an `HttpResponse` (cut past `max_bytes`) or the exception.
+
+    `deadline` (a `time.monotonic()` reading) bounds the whole exchange, not each read.
+    """
+
     request: HttpRequest
     timeout: httpx.Timeout
+    deadline: float
+    max_bytes: int
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)  # the API key, for one
 
 
@@ -42,6 +49,7 @@ class Fetch:
     url: str
     directory: Path
     timeout: httpx.Timeout
+    deadline: float
     max_bytes: int = C.MAX_DOWNLOAD_BYTES
 
 

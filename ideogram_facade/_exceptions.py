@@ -29,7 +29,10 @@ Catch `ApikleyError` for all of them; every instance names the task id when ther
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
+
+from . import _constants as C
 
 if TYPE_CHECKING:
     from ._models import TaskState
@@ -54,8 +57,38 @@ __all__ = [
 ]
 
 
+# Every API key a client of this process was configured with. An answer may echo what it was
+# sent ("Invalid API key: Bearer sk-..."), so every error scrubs these, and any Bearer token,
+# from its message and body; on the whole text, before anything is cut.
+_SECRETS: set[str] = set()
+_BEARER = re.compile(r"(?i)\bbearer\s+[^\s\"',;]+")
+REDACTED = "[redacted]"
+
+
+def register_secret(secret: str) -> None:
+    """Scrub `secret` from every error from now on (the clients register their API key).
+
+    Keys shorter than 8 characters (never a real one) are not registered: scrubbing them would
+    cut ordinary words out of every message.
+    """
+    if len(secret) >= 8:
+        _SECRETS.add(secret)
+
+
+def redact(text: str) -> str:
+    """`text` without any registered secret or Bearer token: call it before cutting a text."""
+    for secret in _SECRETS:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return _BEARER.sub(f"Bearer {REDACTED}", text)
+
+
 class ApikleyError(Exception):
-    """Base class. `code` is the body's code, `status_code` the HTTP status, `body` an excerpt."""
+    """Base class. `code` is the body's code, `status_code` the HTTP status, `body` an excerpt.
+
+    `message` and `body` never hold the API key: both are redacted whole, then `body` is cut to
+    an excerpt.
+    """
 
     def __init__(
         self,
@@ -66,12 +99,13 @@ class ApikleyError(Exception):
         task_id: str | None = None,
         body: str | None = None,
     ) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
         self.code = code
         self.status_code = status_code
         self.task_id = task_id
-        self.body = body
+        self.body = None if body is None else redact(body)[: C.ERROR_BODY_EXCERPT]
 
     def __str__(self) -> str:
         details = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 import random
 from collections.abc import Mapping
 from datetime import datetime
@@ -95,17 +96,31 @@ class PollPolicy:
     jitter: float = attrs.field(default=C.POLL_JITTER, validator=_fraction)
 
     def delay(self, attempt: int, spread: float = 0.5) -> float:
-        """Seconds to sleep before poll number `attempt` (0-based).
+        """Seconds to sleep before poll number `attempt` (0-based); O(1), however late.
 
         `spread` is a uniform draw from [0, 1) that places the delay within the jitter range;
         0.5, the default, is the mean: the schedule without jitter.
         """
-        elapsed = 0.0
-        step = self.initial
-        for _ in range(attempt + 1):
-            step = min(self.maximum, max(self.initial, (self.multiplier - 1) * elapsed))
-            elapsed += step
-        return step * (1 + self.jitter * (2 * spread - 1))
+        return self._step(attempt) * (1 + self.jitter * (2 * spread - 1))
+
+    def _step(self, attempt: int) -> float:
+        # The schedule in closed form. Poll n comes `step(n)` after poll n-1, where
+        # step = min(maximum, max(initial, (multiplier - 1) * elapsed)): first `initial` while
+        # (multiplier - 1) * elapsed <= initial, i.e. for the first `flat` polls; from there
+        # `elapsed` grows by `multiplier` each poll, so the step is geometric; then `maximum`.
+        if self.initial >= self.maximum:
+            return self.maximum
+        growth = self.multiplier - 1
+        if growth <= 0:
+            return self.initial
+        flat = math.floor(1 / growth) + 1
+        if attempt < flat:
+            return self.initial
+        first = growth * flat * self.initial
+        # Compare exponents, not powers: multiplier ** 10**12 overflows.
+        if (attempt - flat) * math.log(self.multiplier) >= math.log(self.maximum / first):
+            return self.maximum
+        return min(self.maximum, first * self.multiplier ** (attempt - flat))
 
     def jittered_delay(self, attempt: int) -> float:
         return self.delay(attempt, random.random())  # noqa: S311 (not cryptographic)

@@ -34,6 +34,7 @@ from ._exceptions import (
     SubmissionUncertainError,
     TaskNotFoundError,
     UnexpectedResponseError,
+    redact,
 )
 from ._models import Task, TaskState
 
@@ -45,6 +46,7 @@ class HttpResponse:
     status_code: int
     headers: Mapping[str, str]
     content: bytes
+    too_large: bool = False  # the answer went on past the client's max_answer_bytes: cut there
 
 
 # Transport failures that happen before a single byte of the request left this machine.
@@ -76,9 +78,13 @@ _ERRORS: dict[int, tuple[type[ApikleyError], str]] = {
 }
 
 
-def excerpt(content: bytes, secret: str) -> str:
-    text = content[: C.ERROR_BODY_EXCERPT].decode("utf-8", errors="replace")
-    return text.replace(secret, "[redacted]") if secret else text
+def preview(value: object, limit: int = 200) -> str:
+    """A short, redacted text of a value taken from an answer, whatever its shape or depth."""
+    try:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    except (RecursionError, TypeError, ValueError):
+        text = f"<a {type(value).__name__} too deeply nested or odd to show>"
+    return redact(text)[:limit]
 
 
 def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
@@ -135,22 +141,85 @@ def _as_code(value: object) -> int | None:
     return None
 
 
+# What reading a malformed answer can raise that is not ours (a deep value's str(), an odd type
+# where a documented one was expected, ...): `unwrap` and `parse_task` turn any of these into
+# an error of our hierarchy, so no answer, however malformed, reaches a caller as anything else.
+_UNREADABLE = (
+    RecursionError,
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+)
+
+
 def unwrap(
     response: HttpResponse,
     *,
     endpoint: str,
     idempotent: bool,
     task_id: str | None = None,
-    secret: str = "",
 ) -> Any:
     """The `data` of a successful answer; otherwise the matching `ApikleyError`.
 
     A call succeeded only if the HTTP status is 2xx and the body's `code` is 200.
     """
+    if response.too_large:
+        raise unreadable(endpoint, idempotent, response, task_id, None)
+    try:
+        return _unwrap(response, endpoint=endpoint, idempotent=idempotent, task_id=task_id)
+    except ApikleyError:  # InvalidRequestError is a ValueError too
+        raise
+    except _UNREADABLE as error:
+        raise unreadable(endpoint, idempotent, response, task_id, error) from None
+
+
+def unreadable(
+    endpoint: str,
+    idempotent: bool,
+    response: HttpResponse,
+    task_id: str | None,
+    error: BaseException | None,
+) -> ApikleyError:
+    """The error for an answer this client cannot read at all (`error` None: it was too large)."""
+    body = response.content.decode("utf-8", errors="replace")
+    why = (
+        f"larger than the client's max_answer_bytes ({len(response.content)} bytes read)"
+        if error is None
+        else type(error).__name__
+    )
+    if not idempotent:
+        return SubmissionUncertainError(
+            f"{endpoint}: the answer (HTTP {response.status_code}) could not be read "
+            f"({why}), so the service may have created a task. It was not "
+            "sent again, so that you are not charged twice: check your tasks in the Apikley "
+            "dashboard before submitting again",
+            status_code=response.status_code,
+            task_id=task_id,
+            body=body,
+        )
+    return UnexpectedResponseError(
+        f"{endpoint}: the answer (HTTP {response.status_code}) could not be read ({why}). Try "
+        "again later; if it persists, report it with the body excerpt",
+        status_code=response.status_code,
+        task_id=task_id,
+        body=body,
+    )
+
+
+def _unwrap(
+    response: HttpResponse,
+    *,
+    endpoint: str,
+    idempotent: bool,
+    task_id: str | None = None,
+) -> Any:
     status = response.status_code
     try:
         body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, too deep, a 5,000-digit number
         body = None
     envelope = body if isinstance(body, dict) and "code" in body else None
     code = _as_code(envelope.get("code")) if envelope is not None else None
@@ -158,7 +227,8 @@ def unwrap(
         assert envelope is not None
         return envelope.get("data")
 
-    snippet = excerpt(response.content, secret)
+    # Whole: the error redacts it, then cuts it (a key across the cut would survive in part).
+    snippet = response.content.decode("utf-8", errors="replace")
     if envelope is None:
         if not idempotent and (status < 300 or status >= 500):
             # Not an answer from the API itself (a proxy's page, a cut-off body): the create
@@ -192,8 +262,19 @@ def unwrap(
             body=snippet,
         )
 
+    if code is None and not idempotent and 200 <= status < 300:
+        # An envelope whose code cannot be read: the create may have been accepted behind it.
+        raise SubmissionUncertainError(
+            f"{endpoint}: the answer (HTTP {status}) has a code this client cannot read "
+            f"({preview(envelope.get('code'), 50)}), so the service may have created a task. It "
+            "was not sent again, so that you are not charged twice: check your tasks in the "
+            "Apikley dashboard before submitting again",
+            status_code=status,
+            task_id=task_id,
+            body=snippet,
+        )
     message = envelope.get("msg", envelope.get("message"))
-    said = str(message)[:200] if message not in (None, "") else "no message"
+    said = preview(message) if message not in (None, "") else "no message"
     effective = code if code is not None and code != 200 else status
     if endpoint == "recordInfo" and effective == 422 and "null" in said.lower():
         effective = 404  # observed: an unknown taskId answers 422 "recordInfo is null"
@@ -254,7 +335,7 @@ def number(value: object) -> float | None:
         return None
     try:
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a 400-digit integer
         return None
     return number if math.isfinite(number) else None
 
@@ -264,12 +345,12 @@ def _image_urls(value: object, task_id: str) -> tuple[str, ...]:
         text = value
         try:
             value = json.loads(text) if text.strip() else {}
-        except ValueError:
+        except (ValueError, RecursionError):
             raise UnexpectedResponseError(
                 "the task succeeded but its resultJson is not JSON; fetch it again with "
                 "get_task(), and report it if it persists",
                 task_id=task_id,
-                body=text[: C.ERROR_BODY_EXCERPT],
+                body=text,
             ) from None
     urls = value.get("resultUrls") if isinstance(value, Mapping) else None
     if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
@@ -277,13 +358,27 @@ def _image_urls(value: object, task_id: str) -> tuple[str, ...]:
             "the task succeeded but its resultJson has no list of resultUrls; fetch it again "
             "with get_task(), and report it if it persists",
             task_id=task_id,
-            body=str(value)[: C.ERROR_BODY_EXCERPT],
+            body=preview(value, C.ERROR_BODY_EXCERPT),
         )
     return tuple(urls)
 
 
 def parse_task(data: object, task_id: str | None = None) -> Task:
     """A `Task` from recordInfo's `data` (or a callback's), tolerant of the documented variants."""
+    try:
+        return _parse_task(data, task_id)
+    except ApikleyError:
+        raise
+    except _UNREADABLE as error:
+        raise UnexpectedResponseError(
+            f"the task's data could not be read ({type(error).__name__}); fetch it again with "
+            "get_task(), and report it if it persists",
+            task_id=task_id,
+            body=preview(data, C.ERROR_BODY_EXCERPT),
+        ) from None
+
+
+def _parse_task(data: object, task_id: str | None) -> Task:
     if not isinstance(data, Mapping):
         raise UnexpectedResponseError(
             f"expected the task's data object, got {type(data).__name__}; report it if it persists",
