@@ -358,7 +358,8 @@ class Core:
         balance = _wire.number(data)
         if balance is None:
             raise UnexpectedResponseError(
-                f"credit: expected a number, got {_wire.preview(data, 100)!r}; report it if it persists"
+                f"credit: expected a number, got {_wire.preview(data, 100)!r}; report it if it "
+                "persists"
             )
         return balance
 
