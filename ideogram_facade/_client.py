@@ -43,8 +43,9 @@ class CharacterClient:
     answer), `max_retries` per request, `poll` (when `wait()` polls), `rate_limit` (None turns
     client-side limiting off), `http_client` (used as is, and not closed by this client),
     `allow_insecure` (permit plain http to a non-loopback host), `max_answer_bytes` (an API
-    answer longer than this is not read), `sandbox` (run against an in-process fake service:
-    no key, no network, no charge).
+    answer longer than this is not read), `allow_private_urls` (download from, and call back to,
+    hosts on this machine or a private network; on by itself when `base_url` is such a host),
+    `sandbox` (run against an in-process fake service: no key, no network, no charge).
     """
 
     def __init__(
@@ -60,6 +61,7 @@ class CharacterClient:
         http_client: httpx.Client | None = None,
         allow_insecure: bool = False,
         max_answer_bytes: int = C.MAX_ANSWER_BYTES,
+        allow_private_urls: bool = False,
         sandbox: bool = False,
     ) -> None:
         self._sandbox = Sandbox.start() if sandbox else None
@@ -77,6 +79,7 @@ class CharacterClient:
             rate_limit=rate_limit,
             allow_insecure=allow_insecure,
             max_answer_bytes=max_answer_bytes,
+            allow_private_urls=allow_private_urls,
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else sync_client(C.POOL_LIMITS)

@@ -60,8 +60,9 @@ UPLOAD_PATH = "ideogram-facade"
 
 # Generated images are a few MB; anything past this is not an image we asked for.
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
-# One image, start to finish: a few MB at any working speed, so a slow drip is cut off.
-DOWNLOAD_DEADLINE = 120.0
+# One image, start to finish, may take this many times a request's deadline (2 min with the
+# default timeout): a few MB at any working speed, while a slow drip is cut off.
+DOWNLOAD_DEADLINE_FACTOR = 4
 DOWNLOAD_CHUNK_BYTES = 64 * 1024
 
 # How much of a raw answer an error keeps, so that a 5 MB HTML page doesn't flood a log.

@@ -89,6 +89,9 @@ class Core:
     poll: PollPolicy
     rate_limit: RateLimit | None
     max_answer_bytes: int = C.MAX_ANSWER_BYTES
+    # Result and callback URLs on this machine or a private network are refused unless the
+    # API itself is there (the fake service) or the user said so.
+    allow_private_urls: bool = False
     clock: Callable[[], float] = time.monotonic
     creates: Window | None = attrs.field(init=False)
     polls: Window | None = attrs.field(init=False)
@@ -116,6 +119,7 @@ class Core:
         rate_limit: RateLimit | None,
         allow_insecure: bool,
         max_answer_bytes: int = C.MAX_ANSWER_BYTES,
+        allow_private_urls: bool = False,
     ) -> Core:
         """The settings both clients take, checked, with the environment's defaults."""
         api_key = api_key if api_key is not None else os.environ.get(C.API_KEY_ENV)
@@ -154,6 +158,7 @@ class Core:
             poll=poll,
             rate_limit=rate_limit,
             max_answer_bytes=max_answer_bytes,
+            allow_private_urls=allow_private_urls or _requests.is_private_host(base_url),
         )
 
     def __repr__(self) -> str:
@@ -266,12 +271,12 @@ class Core:
             raise
         return ticket
 
-    def request_deadline(self, deadline: float | None) -> float:
-        """When a request starting now must be over: the largest part of the client's timeout
-        from now, and never later than `deadline`."""
+    def request_deadline(self, deadline: float | None, factor: float = 1) -> float:
+        """When a request starting now must be over: `factor` times the largest part of the
+        client's timeout from now, and never later than `deadline`."""
         t = self.timeout
         longest = max((part for part in (t.connect, t.read, t.write, t.pool) if part), default=0)
-        ends = self.clock() + longest if longest else math.inf
+        ends = self.clock() + factor * longest if longest else math.inf
         return ends if deadline is None else min(ends, deadline)
 
     def _timeout(self, deadline: float | None) -> httpx.Timeout:
@@ -330,6 +335,12 @@ class Core:
         self, prompt: str, reference_image: _files.ReferenceImage, options: SubmitOptions
     ) -> Flow[str]:
         reference = _files.resolve(reference_image)
+        callback_url = options.get("callback_url")
+        if isinstance(callback_url, str):
+            # The service could not reach it, and the result would only come by polling.
+            _requests.check_public_url(
+                "callback_url", callback_url, allowed=self.allow_private_urls
+            )
         if isinstance(reference, _files.LocalImage):
             _requests.check_options(prompt, options)  # before the upload, not after
             reference = yield from self._upload(reference)

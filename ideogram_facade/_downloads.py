@@ -36,12 +36,25 @@ def download(
                 f"the task is {task_or_urls.state.value}, so it has no images; wait() for it",
                 task_id=task_id,
             )
+        from ._generated.models.num_images import NUM_IMAGES_VALUES
+
+        most = max(int(value) for value in NUM_IMAGES_VALUES)
+        if len(urls) > most:
+            # A task has at most `num_images` images: a longer list did not come from one.
+            raise UnexpectedResponseError(
+                f"the task lists {len(urls)} result URLs, but a task makes at most {most} "
+                "images; nothing was downloaded. Fetch the task again; report it if it persists",
+                task_id=task_id,
+            )
     elif isinstance(task_or_urls, str):
         raise InvalidRequestError("pass a Task or a list of URLs, not one string")
     else:
         task_id, urls = None, list(task_or_urls)
     for url in urls:
         _requests.check_url("image URL", url)
+        _requests.check_public_url(
+            "image URL", url, allowed=core.allow_private_urls, task_id=task_id
+        )
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -57,12 +70,14 @@ def _download_one(
     renewed = False
     attempt = 0
     while True:
-        reply = yield Fetch(url, folder, core.timeout, core.clock() + C.DOWNLOAD_DEADLINE)
+        deadline = core.request_deadline(None, C.DOWNLOAD_DEADLINE_FACTOR)
+        reply = yield Fetch(url, folder, core.timeout, deadline)
         if isinstance(reply, Fetched) and reply.part is not None:
-            kind = reply.headers.get("content-type")
-            _files.check_image(kind, url, task_id, reply.part)
-            target = folder / f"{stem}{_files.extension(kind, url)}"
-            return _files.place(reply.part, target, overwrite)
+            try:
+                target = folder / f"{stem}{_files.image_extension(reply.part, url, task_id)}"
+                return _files.place(reply.part, target, overwrite)
+            finally:  # placed, refused or interrupted: no part file stays behind
+                reply.part.unlink(missing_ok=True)
         expired = isinstance(reply, Fetched) and reply.status_code in (403, 404)
         if expired and not renewed:
             # Result URLs expire after about a day; the service signs a fresh one.
@@ -71,6 +86,9 @@ def _download_one(
                 _requests.download_url(core.base_url, url), task_id=task_id
             )
             url = _requests.check_url("renewed download URL", fresh)
+            _requests.check_public_url(
+                "renewed download URL", url, allowed=core.allow_private_urls, task_id=task_id
+            )
             continue
         error = _download_error(reply, url, task_id)
         delay = None

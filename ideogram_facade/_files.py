@@ -7,10 +7,9 @@ the clients' `Fetch` effect, so that both clients share this too.
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 import os
 import uuid
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO
 
 import attrs
@@ -27,7 +26,6 @@ _SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
     (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
 )
-_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 
 
 @attrs.frozen
@@ -105,42 +103,66 @@ def resolve(reference: ReferenceImage) -> str | LocalImage:
     )
 
 
+# Long enough for any real task id; a longer one is cut and told apart by a hash suffix.
+_MAX_STEM = 80
+
+
 def download_stem(task_id: str | None, url: str) -> str:
-    """`<task_id>`, or for a bare URL a stable name derived from it."""
-    if task_id:
-        return "".join(c if c.isalnum() or c in "-_" else "_" for c in task_id)
-    return "image_" + hashlib.sha256(url.encode()).hexdigest()[:12]
+    """`<task_id>`, made safe as a file name; for a bare URL, a stable name derived from it.
+
+    An id that had to be changed (characters a file name cannot hold, or too long) gets a hash
+    of the original appended, so that two ids never share a name.
+    """
+    if not task_id:
+        return "image_" + hashlib.sha256(url.encode()).hexdigest()[:12]
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in task_id)
+    if safe == task_id and len(safe) <= _MAX_STEM:
+        return safe
+    return f"{safe[:_MAX_STEM]}_{hashlib.sha256(task_id.encode()).hexdigest()[:12]}"
 
 
-def extension(content_type: str | None, url: str) -> str:
-    mime = (content_type or "").split(";")[0].strip().lower()
-    if mime in _EXTENSIONS:
-        return _EXTENSIONS[mime]
-    if mime.startswith("image/"):
-        return mimetypes.guess_extension(mime) or ".img"
-    suffix = PurePosixPath(httpx.URL(url).path).suffix.lower()
-    return suffix if suffix in _EXTENSIONS.values() else ".bin"
+def image_extension(part: Path, url: str, task_id: str | None) -> str:
+    """The extension of what the downloaded bytes are; anything but an image is refused.
+
+    The bytes decide, not the Content-Type header: a host that labels an HTML page image/png
+    does not get it saved as a picture.
+    """
+    with part.open("rb") as file:
+        head = file.read(16)
+    kind = sniff(head)
+    if kind is None:
+        raise UnexpectedResponseError(
+            f"the file from {httpx.URL(url).host} is not a JPEG, PNG or WebP (it begins with "
+            f"{head[:8]!r}); the URL may have expired: fetch the task again",
+            task_id=task_id,
+        )
+    return kind[1]
 
 
 def place(part: Path, target: Path, overwrite: bool) -> Path:
-    """Move a finished download to its final name: never a half-written file under it."""
-    if target.exists() and not overwrite:
+    """Move a finished download to its final name: never a half-written file under it.
+
+    Without `overwrite` the move is atomic: of two downloads of the same image only one
+    creates the file, the other is refused (a hard link fails if the name exists).
+    """
+    if overwrite:
+        os.replace(part, target)
+        return target
+    try:
+        try:
+            os.link(part, target)
+        except FileExistsError:
+            raise
+        except OSError:
+            # No hard links on this file system (FAT, some network shares): claim the name
+            # first, then move the file over the empty claim.
+            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            os.replace(part, target)
+    except FileExistsError:
+        raise InvalidRequestError(f"{target} exists; pass overwrite=True to replace it") from None
+    finally:
         part.unlink(missing_ok=True)
-        raise InvalidRequestError(f"{target} exists; pass overwrite=True to replace it")
-    os.replace(part, target)
     return target
-
-
-def check_image(content_type: str | None, url: str, task_id: str | None, part: Path) -> None:
-    """An answer that isn't an image (an error page, JSON) is discarded, not saved as one."""
-    mime = (content_type or "").split(";")[0].strip().lower()
-    if not (mime.startswith("image/") or mime in ("", "application/octet-stream")):
-        part.unlink(missing_ok=True)
-        raise UnexpectedResponseError(
-            f"expected an image from {httpx.URL(url).host}, got {mime}; the URL may have "
-            "expired: fetch the task again",
-            task_id=task_id,
-        )
 
 
 class PartFile:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import io
+import ipaddress
+import socket
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import urlsplit
@@ -99,6 +101,39 @@ def check_url(field: str, value: object) -> str:
     if url.scheme not in ("http", "https") or not host or " " in value or not value.isprintable():
         raise InvalidRequestError(f"{field} must be an absolute http(s) URL; got {value[:200]!r}")
     return value
+
+
+def is_private_host(url: str) -> bool:
+    """Whether `url` names this machine or a private network by its host: loopback,
+    link-local (cloud metadata at 169.254.169.254), private, unspecified, reserved or multicast
+    addresses, and `localhost`. A name that *resolves* to such an address is not caught here:
+    that would take a DNS lookup, which this I/O-free check does not make."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host)
+    except ValueError:
+        try:  # the forms the resolver also takes: 127.1, 2130706433, 0x7f000001
+            address = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not address.is_global or address.is_multicast
+
+
+def check_public_url(field: str, url: str, *, allowed: bool, task_id: str | None = None) -> str:
+    """`url`, unless it points at a private host and such hosts are not `allowed`."""
+    if not allowed and is_private_host(url):
+        raise InvalidRequestError(
+            f"{field} {url[:200]!r} points at this machine or a private network, which a "
+            "result or callback URL from the service never does: refused, so that no answer "
+            "can steer this client at internal hosts. Pass allow_private_urls=True to the "
+            "client if you mean it",
+            task_id=task_id,
+        )
+    return url
 
 
 def check_task_id(task_id: object) -> str:

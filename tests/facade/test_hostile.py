@@ -7,23 +7,34 @@ bound its wait fails these tests instead of hanging them.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from ideogram_facade import (
     ApikleyError,
+    AsyncCharacterClient,
     APITimeoutError,
     AuthenticationError,
+    InvalidRequestError,
     PollPolicy,
     SubmissionUncertainError,
+    Task,
+    TaskState,
     TaskTimeoutError,
     UnexpectedResponseError,
+    _files,
 )
+from ideogram_facade import _constants as C
 from ideogram_facade._wire import HttpResponse, unwrap
+from ideogram_facade.testing import FakeApikley
 from tests.conftest import SECRETS, Guarded
 
 from .hostile import HostileServer, RawRequest, answer, drip, envelope, head
@@ -219,3 +230,192 @@ def test_the_poll_schedule_in_closed_form_is_the_schedule(policy: PollPolicy) ->
 def test_a_poll_a_trillion_polls_in_is_computed_at_once() -> None:
     # The old loop would run for hours here; the closed form answers at once.
     assert PollPolicy(jitter=0.0).delay(10**12) == 30.0
+
+
+# -- downloads that cannot be steered -------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _task(*urls: str, task_id: str = "task_1") -> Task:
+    return Task(task_id=task_id, state=TaskState.SUCCESS, image_urls=urls)
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".part-"))
+
+
+def test_a_dripping_image_is_cut_off_at_its_deadline(
+    against: Callable[..., tuple[Guarded, HostileServer]], tmp_path: Path
+) -> None:
+    client, server = against(
+        lambda request: drip(head(200, length=10**6, content_type="image/png") + PNG)
+    )
+    started = time.monotonic()
+    with pytest.raises(APITimeoutError):
+        client.download(_task(f"{server.url}/a.png"), tmp_path)
+    # TIMEOUT is 1 s, so the file's deadline is DOWNLOAD_DEADLINE_FACTOR seconds.
+    assert time.monotonic() - started < C.DOWNLOAD_DEADLINE_FACTOR + 2.5
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_task_with_more_urls_than_images_downloads_nothing(
+    against: Callable[..., tuple[Guarded, HostileServer]], tmp_path: Path
+) -> None:
+    client, server = against(lambda request: [answer(200, PNG, "image/png")])
+    urls = [f"{server.url}/{n}.png" for n in range(10_000)]
+    with pytest.raises(UnexpectedResponseError, match="10000 result URLs") as caught:
+        client.download(_task(*urls), tmp_path / "out")
+    assert caught.value.task_id == "task_1"
+    assert server.requests == []
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1:6379",
+        "169.254.169.254",
+        "10.1.2.3",
+        "192.168.0.1",
+        "[::1]",
+        "localhost",
+        "127.1",
+        "2130706433",
+        "0.0.0.0",
+    ],
+)
+def test_result_urls_on_private_hosts_are_refused(
+    make_client: Callable[..., Guarded], host: str, tmp_path: Path
+) -> None:
+    # A client of a public API (never reached here): nothing may steer it at internal hosts.
+    client = make_client(api_key=KEY, base_url="https://api.example.invalid")
+    with pytest.raises(InvalidRequestError, match="allow_private_urls") as caught:
+        client.download(_task(f"http://{host}/latest/meta-data.png"), tmp_path)
+    assert caught.value.task_id == "task_1"
+    with pytest.raises(InvalidRequestError, match="callback_url"):
+        client.submit("a knight", URL, callback_url=f"http://{host}/hook")
+
+
+def test_private_urls_are_allowed_when_asked_or_when_the_api_is_local(
+    make_client: Callable[..., Guarded], tmp_path: Path
+) -> None:
+    with HostileServer(lambda request: [answer(200, PNG, "image/png")]) as image_host:
+        asked = make_client(
+            api_key=KEY, base_url="https://api.example.invalid", allow_private_urls=True
+        )
+        (path,) = asked.download(_task(f"{image_host.url}/a.png"), tmp_path / "asked")
+        assert path.read_bytes() == PNG
+        local = make_client(api_key=KEY, base_url=image_host.url)
+        (path,) = local.download(_task(f"{image_host.url}/a.png"), tmp_path / "local")
+        assert path.read_bytes() == PNG
+
+
+def test_a_file_is_named_by_its_bytes_and_html_is_not_saved_as_an_image(
+    against: Callable[..., tuple[Guarded, HostileServer]], tmp_path: Path
+) -> None:
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+    pages = {"/photo.png": jpeg, "/page.png": b"<html><body>login</body></html>"}
+    client, server = against(lambda request: [answer(200, pages[request.path], "image/png")])
+    (path,) = client.download(_task(f"{server.url}/photo.png"), tmp_path)
+    assert path.suffix == ".jpg"
+    with pytest.raises(UnexpectedResponseError, match="not a JPEG, PNG or WebP"):
+        client.download(_task(f"{server.url}/page.png", task_id="task_2"), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_an_interrupted_download_leaves_no_part_file(
+    against: Callable[..., tuple[Guarded, HostileServer]], tmp_path: Path
+) -> None:
+    client, server = against(
+        lambda request: drip(
+            head(200, length=10**6, content_type="image/png") + PNG, b"\x00" * 1024
+        ),
+        timeout=httpx.Timeout(30.0),
+    )
+    task = _task(f"{server.url}/a.png")
+    if client.kind == "async":
+
+        async def cancel_midway() -> None:
+            inner = client.inner
+            assert isinstance(inner, AsyncCharacterClient)
+            download = asyncio.ensure_future(inner.download(task, tmp_path))
+            await asyncio.sleep(0.5)
+            download.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await download
+
+        client.run(cancel_midway())
+    else:
+
+        def interrupt(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGALRM, interrupt)
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                client.download(task, tmp_path)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    assert server.requests, "the download had started"
+    assert _leftovers(tmp_path) == []
+
+
+def test_without_overwrite_only_one_of_many_racing_downloads_wins(tmp_path: Path) -> None:
+    target = tmp_path / "task_1_1.png"
+    parts = []
+    for n in range(32):
+        part = tmp_path / f".part-{n}.download"
+        part.write_bytes(PNG + bytes([n]))
+        parts.append(part)
+    start = threading.Barrier(len(parts))
+    outcomes: list[str] = []
+
+    def place(part: Path) -> None:
+        start.wait()
+        try:
+            _files.place(part, target, overwrite=False)
+            outcomes.append("saved")
+        except InvalidRequestError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=place, args=(part,)) for part in parts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused"] * 31 + ["saved"]
+    assert _leftovers(tmp_path) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+
+
+def test_odd_and_overlong_task_ids_give_safe_distinct_names(
+    against: Callable[..., tuple[Guarded, HostileServer]], tmp_path: Path
+) -> None:
+    client, server = against(lambda request: [answer(200, PNG, "image/png")])
+    ids = ["t" * 400, "t" * 400 + "x", "a/b", "a_b", "a:b", "../../etc/passwd", "ü"]
+    names = set()
+    for task_id in ids:
+        (path,) = client.download(_task(f"{server.url}/a.png", task_id=task_id), tmp_path)
+        assert path.parent == tmp_path
+        assert len(path.name) < 120
+        names.add(path.name)
+    assert len(names) == len(ids)
+
+
+# -- the key never goes to a proxy -------------------------------------------------------------
+
+
+def test_a_proxy_from_the_environment_never_sees_the_key(
+    make_client: Callable[..., Guarded], fake: FakeApikley, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with HostileServer(lambda request: [answer(502, b"proxy")]) as proxy:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+            monkeypatch.setenv(name, proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        client = make_client()  # plain http to the fake on loopback
+        assert client.credits() >= 0
+    assert proxy.requests == []
