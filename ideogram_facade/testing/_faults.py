@@ -4,10 +4,14 @@
     fake.inject("recordInfo", Fault.delay(1.5))           # processed, answered late
     fake.inject("createTask", Fault.close_after_body())   # accepted (and charged), never answered
     fake.inject("files", Fault.empty(500))
+    fake.inject("recordInfo", Fault.drip(0.5))            # processed, answered a byte at a time
+    fake.inject("createTask", Fault.raw(b"[" * 100_000))  # any bytes at all as the answer
 
 Faults that answer with a status, a body code, broken JSON or an HTML page stand for a gateway
 or a rate limiter in front of the service: the request is NOT processed. `delay` and
-`close_after_body` happen after processing, `close_before_body` before the body is read.
+`close_after_body` happen after processing, `close_before_body` before the body is read; so
+does `drip`, which sends the processed answer one byte every `seconds`. `raw` answers with
+whatever bytes it is given (deep nesting, invalid UTF-8, a body of many megabytes).
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ Kind = Literal[
     "delay",
     "close_before_body",
     "close_after_body",
+    "drip",
+    "raw",
 ]
 
 _DEFAULT_MESSAGES = {
@@ -76,6 +82,7 @@ class Fault:
     msg: str | None = None
     retry_after: float | None = None
     seconds: float = 0.0
+    body: bytes = b""
 
     @classmethod
     def http_status(cls, status: int, retry_after: float | None = None) -> Fault:
@@ -111,14 +118,26 @@ class Fault:
     def close_after_body(cls) -> Fault:
         return cls("close_after_body")
 
+    @classmethod
+    def drip(cls, seconds: float) -> Fault:
+        """The real answer, one byte every `seconds`: a server (or proxy) that never quite ends."""
+        return cls("drip", seconds=seconds)
+
+    @classmethod
+    def raw(cls, body: bytes, status: int = 200) -> Fault:
+        """`body` as it is, whatever it holds: deep nesting, invalid UTF-8, megabytes."""
+        return cls("raw", status=status, body=body)
+
     @property
     def processes_request(self) -> bool:
-        return self.kind in ("delay", "close_after_body")
+        return self.kind in ("delay", "close_after_body", "drip")
 
     def answer(self) -> Response:
         """The answer of a fault that replaces processing."""
         if self.kind == "empty":
             return Response(self.status, b"", content_type=None)
+        if self.kind == "raw":
+            return Response(self.status, self.body)
         if self.kind == "malformed_json":
             return Response(200, b'{"code": 200, "msg": "success", "data": {"taskId": "ta')
         if self.kind == "html_page":
@@ -137,6 +156,8 @@ class Fault:
         """The answer of a fault that lets the request be processed first."""
         if self.kind == "delay":
             return attrs.evolve(response, delay=self.seconds)
+        if self.kind == "drip":
+            return attrs.evolve(response, drip=self.seconds, close=True)
         return attrs.evolve(response, drop=True)
 
 

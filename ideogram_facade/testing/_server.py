@@ -121,6 +121,8 @@ class _Connection(asyncio.Protocol):
 
     def _finish(self, response: Response, head: RequestHead) -> None:
         self._write(response, keep_alive=head.keep_alive)
+        if response.drip > 0:
+            return  # busy until the drip ends and closes the connection
         self._busy = False
         if self._transport is not None and self._parser.buffered:
             self._process()
@@ -128,9 +130,25 @@ class _Connection(asyncio.Protocol):
     def _write(self, response: Response, *, keep_alive: bool) -> None:
         if self._transport is None:
             return
-        self._transport.write(encode_response(response, keep_alive=keep_alive))
+        encoded = encode_response(response, keep_alive=keep_alive)
+        if response.drip > 0:
+            # The head at once, then the body a byte at a time, as long as the client listens.
+            self._busy = True
+            self._transport.write(encoded[: len(encoded) - len(response.body)])
+            self._drip(response.body, response.drip)
+            return
+        self._transport.write(encoded)
         if response.close or not keep_alive:
             self._close()
+
+    def _drip(self, rest: bytes, every: float) -> None:
+        if self._transport is None:
+            return
+        if not rest:
+            self._close()
+            return
+        self._transport.write(rest[:1])
+        asyncio.get_running_loop().call_later(every, self._drip, rest[1:], every)
 
     def _close(self) -> None:
         # Forget the transport at once: pipelined requests still buffered must not be answered.

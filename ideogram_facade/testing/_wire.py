@@ -90,7 +90,8 @@ class Request:
 
 @attrs.frozen
 class Response:
-    """An answer; `drop` closes the connection without sending anything (a fault).
+    """An answer; `drop` closes the connection without sending anything (a fault), `drip`
+    sends it one byte every `drip` seconds after the head (a fault).
 
     `code` is the envelope's code, kept for the request log; it is not sent by itself.
     """
@@ -102,6 +103,7 @@ class Response:
     close: bool = False
     drop: bool = False
     delay: float = 0.0
+    drip: float = 0.0
     code: int | None = None
 
 

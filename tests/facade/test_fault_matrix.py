@@ -41,6 +41,9 @@ FAULTS: dict[str, Fault] = {
     "delay > timeout": Fault.delay(TIMEOUT * 3),
     "closed before body": Fault.close_before_body(),
     "closed after body": Fault.close_after_body(),
+    "answer dripped": Fault.drip(TIMEOUT / 4),
+    "8 MB answer": Fault.raw(b'{"code": 200, "msg": "' + b"x" * 8 * 1024 * 1024 + b'"}'),
+    "JSON 100,000 deep": Fault.raw(b"[" * 100_000 + b"]" * 100_000),
 }
 
 OK = None  # the operation succeeds
@@ -58,9 +61,15 @@ UNCERTAIN: dict[str, Outcome] = dict.fromkeys(
         "delay > timeout",
         "closed before body",
         "closed after body",
+        "answer dripped",
+        "8 MB answer",
+        "JSON 100,000 deep",
     ],
     SubmissionUncertainError,
 )
+# What the image host sends instead of an image is refused (and not retried: it would be the
+# same again), not saved.
+NOT_AN_IMAGE = {"malformed JSON", "8 MB answer", "JSON 100,000 deep"}
 
 EXPECTED: dict[str, dict[str, Outcome]] = {
     "submit": {
@@ -74,7 +83,7 @@ EXPECTED: dict[str, dict[str, Outcome]] = {
     "wait": {name: REFUSALS.get(name, OK) for name in FAULTS},
     # The image host answers JSON instead of an image: discarded, not saved.
     "download": {
-        name: UnexpectedResponseError if name in REFUSALS or name == "malformed JSON" else OK
+        name: UnexpectedResponseError if name in REFUSALS or name in NOT_AN_IMAGE else OK
         for name in FAULTS
     },
 }

@@ -1,8 +1,10 @@
 """Whatever the service answers, only `ApikleyError`s escape, and nothing hangs.
 
 Hypothesis writes the answers (wrong types, missing fields, unknown codes and states, huge
-strings, broken resultJson, bytes that are not UTF-8) and feeds them to the core's flows
-directly, on a simulated clock: thousands of exchanges a second, no sockets, no sleeping.
+strings, broken resultJson, bytes that are not UTF-8, valid answers mutated byte by byte,
+nesting 20,000 deep, 5,000-digit numbers, answers cut at the size cap) and feeds them to the
+core's flows directly, on a simulated clock: thousands of exchanges a second, no sockets, no
+sleeping.
 `nox -s tests` runs the `ci` profile (a few hundred examples), `nox -s fuzz` tens of thousands.
 """
 
@@ -62,11 +64,42 @@ envelopes = st.fixed_dictionaries(
         "data": task_data | json_values | st.fixed_dictionaries({"taskId": st.text(max_size=20)}),
     },
 )
+VALID = [
+    b'{"code": 200, "msg": "success", "data": {"taskId": "task_1"}}',
+    b'{"code": 200, "msg": "success", "data": {"taskId": "t1", "state": "success", '
+    b'"resultJson": "{\\"resultUrls\\": [\\"https://example.com/a.png\\"]}"}}',
+    b'{"code": 200, "msg": "success", "data": 12.5}',
+]
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    """A valid answer with bytes flipped, inserted, cut or spliced in, anywhere."""
+    body = bytearray(draw(st.sampled_from(VALID)))
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(body)))
+        edit = draw(st.sampled_from(["flip", "insert", "cut", "splice"]))
+        if edit == "flip" and at < len(body):
+            body[at] = draw(st.integers(0, 255))
+        elif edit == "insert":
+            body[at:at] = draw(st.binary(min_size=1, max_size=8))
+        elif edit == "cut":
+            del body[at:]
+        else:
+            body[at:at] = draw(
+                st.sampled_from([b"[" * 5000, b"9" * 5000, b"1e999", b"-0", b"\xc3\x28", b"{"])
+            )
+    return bytes(body)
+
+
+deep = st.integers(1, 20_000).map(lambda n: b'{"code": 200, "data": ' + b"[" * n + b"]" * n + b"}")
 bodies = st.one_of(
     envelopes.map(lambda e: json.dumps(e).encode()),
     st.binary(max_size=200),
     st.text(max_size=20_000).map(str.encode),
     st.just(b"\xff\xfe{not utf-8}"),
+    mutated(),
+    deep,
 )
 answers = st.builds(
     HttpResponse,
@@ -75,6 +108,7 @@ answers = st.builds(
         {}, optional={"retry-after": st.text(max_size=30), "content-type": st.text(max_size=20)}
     ),
     content=bodies,
+    too_large=st.booleans(),
 )
 transport_errors = st.sampled_from(
     [httpx.ReadTimeout("t"), httpx.ConnectError("c"), httpx.RemoteProtocolError("r")]

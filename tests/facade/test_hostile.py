@@ -20,8 +20,8 @@ import pytest
 
 from ideogram_facade import (
     ApikleyError,
-    AsyncCharacterClient,
     APITimeoutError,
+    AsyncCharacterClient,
     AuthenticationError,
     InvalidRequestError,
     PollPolicy,

@@ -188,3 +188,19 @@ def test_clear_faults_drops_pending_ones(fake: FakeApikley, http: httpx.Client) 
     fake.inject("createTask", Fault.http_status(500), times=5)
     fake.clear_faults()
     assert create(http).status_code == 200
+
+
+def test_raw_answers_exactly_the_bytes_it_was_given(fake: FakeApikley, http: httpx.Client) -> None:
+    fake.inject("credit", Fault.raw(b"\xff[[[ not json", status=203))
+    answer = http.get("/api/v1/chat/credit")
+    assert (answer.status_code, answer.content) == (203, b"\xff[[[ not json")
+
+
+def test_drip_sends_the_processed_answer_a_byte_at_a_time(
+    fake: FakeApikley, http: httpx.Client
+) -> None:
+    fake.inject("credit", Fault.drip(0.01))
+    with http.stream("GET", "/api/v1/chat/credit") as answer:
+        chunks = list(answer.iter_raw())
+    assert len(chunks) > 1
+    assert json.loads(b"".join(chunks))["code"] == 200
