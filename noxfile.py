@@ -1,7 +1,8 @@
 """Every check and chore of the project, one session each.
 
 nox                    # lint, typecheck, drift, tests: what CI runs
-nox -s generate        # openapi/ -> generated/apikley_client (ideogram_facade._generated)
+nox -s generate        # openapi/ -> generated/apikley_client (ideogram_facade._generated),
+                       # and _async_client.py -> _client.py
 nox -s update_spec     # fetch the vendor's documents, then generate
 nox -s update_spec -- http://127.0.0.1:8000   # ... from a mirror instead
 nox -s fuzz            # the long Hypothesis run
@@ -29,13 +30,16 @@ def generate(session: nox.Session) -> None:
     """Regenerate generated/ from openapi/ with the pinned generator and formatter."""
     session.install(*group("codegen"))
     session.run("python", "tools/codegen.py", "generate")
+    session.run("python", "tools/unasync.py")
 
 
 @nox.session(python=PYTHON)
 def drift(session: nox.Session) -> None:
-    """Fail, printing the diff, when generated/ is not what openapi/ generates."""
+    """Fail, printing the diff, when generated/ is not what openapi/ generates, or the sync
+    client is not what tools/unasync.py derives from the async one."""
     session.install(*group("codegen"))
     session.run("python", "tools/codegen.py", "drift")
+    session.run("python", "tools/unasync.py", "--check")
 
 
 @nox.session(python=PYTHON)

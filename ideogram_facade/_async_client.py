@@ -1,4 +1,7 @@
-"""`AsyncCharacterClient`: `CharacterClient` for asyncio, method for method.
+"""`AsyncCharacterClient`: the asyncio client. All logic is in `_core`; this class does the I/O.
+
+`_client.py` is derived from `_async_client.py` by `tools/unasync.py`, so the two clients have
+the same methods, parameters, defaults and docstrings by construction.
 
 from ideogram_facade import AsyncCharacterClient
 
@@ -199,8 +202,8 @@ class AsyncCharacterClient:
         if isinstance(effect, Fetch):
             return await self._fetch(effect)
         if isinstance(effect, Sleep):
-            # Imported here: asyncio costs more to import than httpx, and a program that only
-            # imports this package (or uses the sync client) should not pay for it.
+            # Imported on first use: asyncio costs more to import than httpx, and a program that
+            # only imports this package should not pay for it (the sync client takes `time`).
             import asyncio
 
             await asyncio.sleep(effect.seconds)

@@ -1,8 +1,13 @@
+# Derived from _async_client.py by tools/unasync.py: edit that file, then run
+# `nox -s generate` (or `python tools/unasync.py`). `nox -s drift` fails on hand edits.
 """`CharacterClient`: the synchronous client. All logic is in `_core`; this class does the I/O.
+
+`_client.py` is derived from `_async_client.py` by `tools/unasync.py`, so the two clients have
+the same methods, parameters, defaults and docstrings by construction.
 
 from ideogram_facade import CharacterClient
 
-with CharacterClient() as client:                     # key from APIKLEY_API_KEY
+with CharacterClient() as client:          # key from APIKLEY_API_KEY
     task = client.generate(
         "the same woman reading in a sunlit garden",
         "https://example.com/portrait.png",
@@ -13,7 +18,6 @@ with CharacterClient() as client:                     # key from APIKLEY_API_KEY
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -196,13 +200,16 @@ class CharacterClient:
         if isinstance(effect, Fetch):
             return self._fetch(effect)
         if isinstance(effect, Sleep):
+            # Imported on first use: asyncio costs more to import than httpx, and a program that
+            # only imports this package should not pay for it (the sync client takes `time`).
+            import time
+
             time.sleep(effect.seconds)
             return None
         request = effect.request
         try:
-            with (
-                deadline(effect.deadline),
-                self._http.stream(
+            with deadline(effect.deadline):
+                with self._http.stream(
                     request.method,
                     request.url,
                     params=request.params,
@@ -210,16 +217,15 @@ class CharacterClient:
                     files=request.files,
                     headers=effect.headers,
                     timeout=effect.timeout,
-                ) as response,
-            ):
-                content = bytearray()
-                for chunk in response.iter_bytes():
-                    content += chunk
-                    if len(content) > effect.max_bytes:
-                        return HttpResponse(
-                            response.status_code, response.headers, bytes(content), True
-                        )
-                    past_deadline(effect.deadline)
+                ) as response:
+                    content = bytearray()
+                    for chunk in response.iter_bytes():
+                        content += chunk
+                        if len(content) > effect.max_bytes:
+                            return HttpResponse(
+                                response.status_code, response.headers, bytes(content), True
+                            )
+                        past_deadline(effect.deadline)
         except httpx.HTTPError as exc:  # an answer too: the flow decides what it means
             return exc
         return HttpResponse(response.status_code, response.headers, bytes(content))
@@ -227,22 +233,20 @@ class CharacterClient:
     def _fetch(self, effect: Fetch) -> Fetched | Exception:
         part = None
         try:
-            with (
-                deadline(effect.deadline),
-                self._http.stream(
+            with deadline(effect.deadline):
+                with self._http.stream(
                     "GET", effect.url, timeout=effect.timeout, follow_redirects=True
-                ) as response,
-            ):
-                headers = response.headers
-                if not 200 <= response.status_code < 300:
-                    return Fetched(response.status_code, headers, None)
-                part = PartFile(effect.directory, effect.max_bytes)
-                for chunk in response.iter_bytes():
-                    if not part.write(chunk):
-                        return Fetched(response.status_code, headers, None, too_large=True)
-                    past_deadline(effect.deadline)
-                finished, part = part.finish(), None
-                return Fetched(response.status_code, headers, finished)
+                ) as response:
+                    headers = response.headers
+                    if not 200 <= response.status_code < 300:
+                        return Fetched(response.status_code, headers, None)
+                    part = PartFile(effect.directory, effect.max_bytes)
+                    for chunk in response.iter_bytes():
+                        if not part.write(chunk):
+                            return Fetched(response.status_code, headers, None, too_large=True)
+                        past_deadline(effect.deadline)
+                    finished, part = part.finish(), None
+                    return Fetched(response.status_code, headers, finished)
         except (httpx.HTTPError, OSError) as exc:
             return exc
         finally:

@@ -41,7 +41,8 @@ Script = Callable[[RawRequest], Iterable[bytes | float]]
 def head(
     status: int, *, length: int | None = None, content_type: str = "application/json"
 ) -> bytes:
-    lines = [f"HTTP/1.1 {status} Whatever", f"Content-Type: {content_type}"]
+    # Connection: close, since each connection serves one script: no client may reuse it.
+    lines = [f"HTTP/1.1 {status} Whatever", f"Content-Type: {content_type}", "Connection: close"]
     if length is not None:
         lines.append(f"Content-Length: {length}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
