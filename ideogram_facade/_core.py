@@ -30,6 +30,7 @@ import httpx
 from . import _constants as C
 from . import _downloads, _files, _requests, _wire
 from ._effects import Flow, Send, Sleep
+from ._endpoints import CREATE_TASK
 from ._exceptions import (
     APIConnectionError,
     ApikleyError,
@@ -176,12 +177,13 @@ class Core:
     ) -> Flow[Any]:
         """The `data` of the answer to `request`, retried as far as it is safe to."""
         retries = self.max_retries if retries is None else retries
-        window = {"createTask": self.creates, "recordInfo": self.polls}.get(request.endpoint)
+        endpoint = request.endpoint
+        window = {"creates": self.creates, "polls": self.polls}.get(endpoint.window or "")
         attempt = 0
         while True:
             ticket = None
             if window is not None:
-                ticket = yield from self._queue(window, deadline, request.endpoint, task_id)
+                ticket = yield from self._queue(window, deadline, endpoint.name, task_id)
             started = self.clock()
             try:
                 reply = yield Send(
@@ -199,19 +201,19 @@ class Core:
                 if isinstance(reply, Exception):
                     raise _wire.transport_error(
                         reply,
-                        endpoint=request.endpoint,
-                        idempotent=request.idempotent,
+                        endpoint=endpoint.name,
+                        idempotent=endpoint.idempotent,
                         task_id=task_id,
                     )
                 return _wire.unwrap(
                     reply,
-                    endpoint=request.endpoint,
-                    idempotent=request.idempotent,
+                    endpoint=endpoint.name,
+                    idempotent=endpoint.idempotent,
                     task_id=task_id,
                 )
             except ApikleyError as error:
                 delay = self._retry_delay(
-                    request.idempotent, reply, error, attempt, retries, deadline
+                    endpoint.idempotent, reply, error, attempt, retries, deadline
                 )
                 if delay is None:
                     raise
@@ -349,12 +351,12 @@ class Core:
         task_id = data.get("taskId") if isinstance(data, Mapping) else None
         if not isinstance(task_id, str) or not task_id:
             raise SubmissionUncertainError(
-                "createTask: the service answered success but named no taskId, so a task may "
-                "exist that this client cannot track. Check your tasks in the Apikley dashboard "
-                "before submitting again",
+                f"{CREATE_TASK.name}: the service answered success but named no taskId, so a "
+                "task may exist that this client cannot track. Check your tasks in the Apikley "
+                "dashboard before submitting again",
                 body=_wire.preview(data, C.ERROR_BODY_EXCERPT),
             )
-        logger.debug("createTask accepted task %s", task_id)
+        logger.debug("%s accepted task %s", CREATE_TASK.name, task_id)
         return task_id
 
     def get_task(

@@ -27,6 +27,15 @@ if TYPE_CHECKING:
     from ._generated.models.style import Style
 
 from . import _constants as C
+from ._endpoints import (
+    CREATE_TASK,
+    CREDIT,
+    DOWNLOAD_URL,
+    FILE_BASE64_UPLOAD,
+    FILE_STREAM_UPLOAD,
+    RECORD_INFO,
+    Endpoint,
+)
 from ._exceptions import InvalidRequestError
 from ._files import LocalImage
 
@@ -60,12 +69,11 @@ _OPTION_NAMES = frozenset(SubmitOptions.__annotations__)
 
 @attrs.frozen
 class HttpRequest:
-    """One HTTP request, ready to send. `endpoint` names it in logs, errors and rate limits."""
+    """One HTTP request, ready to send, to `endpoint` (its name, retry rule and rate window)."""
 
     method: str
     url: str
-    endpoint: str
-    idempotent: bool
+    endpoint: Endpoint
     params: dict[str, str] | None = None
     json: Any = None
     files: Any = None
@@ -212,20 +220,20 @@ def create_task(
             negative_prompt=negative_prompt if negative_prompt is not None else UNSET,
         ),
     )
-    return _request(base_url, "createTask", ideogram_character._get_kwargs(body=body), False)
+    return _request(base_url, CREATE_TASK, ideogram_character._get_kwargs(body=body))
 
 
 def task_details(base_url: str, task_id: str) -> HttpRequest:
     from ._generated.api.default import get_task_details
 
     kwargs = get_task_details._get_kwargs(task_id=check_task_id(task_id))
-    return _request(base_url, "recordInfo", kwargs, True)
+    return _request(base_url, RECORD_INFO, kwargs)
 
 
 def credits(base_url: str) -> HttpRequest:
     from ._generated.api.default import get_account_credits
 
-    return _request(base_url, "credit", get_account_credits._get_kwargs(), True)
+    return _request(base_url, CREDIT, get_account_credits._get_kwargs())
 
 
 def download_url(base_url: str, url: str) -> HttpRequest:
@@ -233,15 +241,11 @@ def download_url(base_url: str, url: str) -> HttpRequest:
     from ._generated.models import DownloadUrlRequest
 
     body = DownloadUrlRequest(url=check_url("url", url))
-    # Only signs a URL again: sending it twice costs nothing.
-    return _request(base_url, "download-url", get_download_url._get_kwargs(body=body), True)
+    return _request(base_url, DOWNLOAD_URL, get_download_url._get_kwargs(body=body))
 
 
 def upload(upload_base_url: str, image: LocalImage) -> HttpRequest:
-    """Small bytes as one JSON request; files through the multipart (stream) endpoint.
-
-    Uploads are free and each has a unique name, so sending one twice only overwrites it.
-    """
+    """Small bytes as one JSON request; files through the multipart (stream) endpoint."""
     from ._generated.api.default import upload_file_base64, upload_file_stream
     from ._generated.models import Base64UploadRequest, StreamUploadRequest
     from ._generated.types import File
@@ -253,7 +257,7 @@ def upload(upload_base_url: str, image: LocalImage) -> HttpRequest:
             file_name=image.file_name,
         )
         kwargs = upload_file_base64._get_kwargs(body=body)
-        return _request(upload_base_url, "file-base64-upload", kwargs, True)
+        return _request(upload_base_url, FILE_BASE64_UPLOAD, kwargs)
     stream = StreamUploadRequest(
         file=File(io.BytesIO(image.content), image.file_name, image.mime_type),
         upload_path=C.UPLOAD_PATH,
@@ -262,17 +266,16 @@ def upload(upload_base_url: str, image: LocalImage) -> HttpRequest:
     # The generated kwargs also set a Content-Type with a made-up boundary; httpx writes the
     # real one when it builds the multipart body, so only `files` is taken.
     kwargs = upload_file_stream._get_kwargs(body=stream)
-    return _request(upload_base_url, "file-stream-upload", kwargs, True)
+    return _request(upload_base_url, FILE_STREAM_UPLOAD, kwargs)
 
 
-def _request(base_url: str, endpoint: str, kwargs: dict[str, Any], idempotent: bool) -> HttpRequest:
+def _request(base_url: str, endpoint: Endpoint, kwargs: dict[str, Any]) -> HttpRequest:
     # The generated modules are the source of truth for method, path and body shape; their
     # `_get_kwargs` is private by name only (it is our own generated code, pinned).
     return HttpRequest(
         method=kwargs["method"].upper(),
         url=base_url.rstrip("/") + kwargs["url"],
         endpoint=endpoint,
-        idempotent=idempotent,
         params=kwargs.get("params"),
         json=kwargs.get("json"),
         files=kwargs.get("files"),

@@ -19,6 +19,7 @@ import attrs
 import httpx
 
 from . import _constants as C
+from ._endpoints import RECORD_INFO
 from ._exceptions import (
     APIConnectionError,
     ApikleyError,
@@ -276,7 +277,7 @@ def _unwrap(
     message = envelope.get("msg", envelope.get("message"))
     said = preview(message) if message not in (None, "") else "no message"
     effective = code if code is not None and code != 200 else status
-    if endpoint == "recordInfo" and effective == 422 and "null" in said.lower():
+    if endpoint == RECORD_INFO.name and effective == 422 and "null" in said.lower():
         effective = 404  # observed: an unknown taskId answers 422 "recordInfo is null"
     cls, advice = classify(effective) or (
         UnexpectedResponseError,

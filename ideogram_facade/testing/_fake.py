@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ideogram_facade._endpoints import CREATE_TASK
 from ideogram_facade.testing._callbacks import CallbackDispatcher
 from ideogram_facade.testing._faults import Fault, FaultPlan
 from ideogram_facade.testing._jobs import Jobs, JobsConfig, TaskScript
@@ -205,7 +206,7 @@ class FakeApikley:
     @property
     def creates_received(self) -> int:
         """createTask requests read in full, whatever they were answered (or not)."""
-        return self._service.received("createTask")
+        return self._service.received(CREATE_TASK.name)
 
     @property
     def creates_accepted(self) -> int:

@@ -23,18 +23,11 @@ from typing import Literal
 
 import attrs
 
+from ideogram_facade import _endpoints
 from ideogram_facade.testing._wire import Response
 
-ENDPOINTS = (
-    "createTask",
-    "recordInfo",
-    "credit",
-    "download-url",
-    "file-stream-upload",
-    "file-base64-upload",
-    "file-url-upload",
-    "files",
-)
+# What fake.inject() takes: each API endpoint by name, and "files" for the downloads.
+ENDPOINTS = (*(endpoint.name for endpoint in _endpoints.ALL), "files")
 
 Kind = Literal[
     "http_status",

@@ -22,14 +22,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
+from ideogram_facade._endpoints import CREATE_TASK, DOWNLOAD_URL
 from ideogram_facade.testing._envelope import envelope, parse_json_body
 from ideogram_facade.testing._png import image_dimensions, render_png
 from ideogram_facade.testing._schema import request_schema, validate
 from ideogram_facade.testing._tasks import MODEL, EpochMapper, Task, TaskTiming, TaskView
 from ideogram_facade.testing._wire import Response
 
-CREATE_PATH = "/api/v1/jobs/createTask"
-DOWNLOAD_URL_PATH = "/api/v1/common/download-url"
 RESULTS_PREFIX = "/files/results/"
 # What an expired signed URL of an object store answers.
 _EXPIRED = b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"
@@ -171,7 +170,7 @@ class Jobs:
 
     def download_url(self, body: bytes) -> Response:
         value, problem = parse_json_body(body)
-        schema = request_schema(self._spec, "POST", DOWNLOAD_URL_PATH)
+        schema = request_schema(self._spec, DOWNLOAD_URL.method, DOWNLOAD_URL.path)
         if problem is None and schema is not None:
             problem = "; ".join(validate(schema, value, self._spec)) or None
         if problem is None and not (isinstance(value, dict) and isinstance(value.get("url"), str)):
@@ -210,7 +209,7 @@ class Jobs:
     # -- helpers (hold the lock) -----------------------------------------------------------
 
     def _check_create(self, value: Any) -> str | None:
-        schema = request_schema(self._spec, "POST", CREATE_PATH)
+        schema = request_schema(self._spec, CREATE_TASK.method, CREATE_TASK.path)
         if schema is not None:
             errors = validate(schema, value, self._spec)
             if errors:

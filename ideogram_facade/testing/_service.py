@@ -17,6 +17,7 @@ from urllib.parse import unquote_plus
 
 import attrs
 
+from ideogram_facade import _endpoints as endpoints
 from ideogram_facade.testing._envelope import envelope, upload_envelope
 from ideogram_facade.testing._faults import Fault, FaultPlan
 from ideogram_facade.testing._jobs import Jobs
@@ -26,14 +27,11 @@ from ideogram_facade.testing._wire import Request, RequestHead, Response
 
 UPLOAD_ROOT = "/file-upload"
 FILES_PREFIX = "/files/"
+# path -> (method, endpoint name), from the one table the clients use too. The upload API has
+# its own base URL upstream; here it lives under UPLOAD_ROOT of the same server.
 _ROUTES = {
-    "/api/v1/jobs/createTask": ("POST", "createTask"),
-    "/api/v1/jobs/recordInfo": ("GET", "recordInfo"),
-    "/api/v1/chat/credit": ("GET", "credit"),
-    "/api/v1/common/download-url": ("POST", "download-url"),
-    f"{UPLOAD_ROOT}/api/file-stream-upload": ("POST", "file-stream-upload"),
-    f"{UPLOAD_ROOT}/api/file-base64-upload": ("POST", "file-base64-upload"),
-    f"{UPLOAD_ROOT}/api/file-url-upload": ("POST", "file-url-upload"),
+    (UPLOAD_ROOT if endpoint.upload else "") + endpoint.path: (endpoint.method, endpoint.name)
+    for endpoint in endpoints.ALL
 }
 _UNAUTHORIZED = "You do not have access permissions"
 
@@ -86,10 +84,13 @@ class Service:
         if endpoint is None:
             if head.path in _ROUTES:
                 answer = envelope(405, "Method not allowed", status=405)
+                answer = attrs.evolve(answer, headers=(("Allow", _ROUTES[head.path][0]),))
             else:
                 answer = envelope(404, "Not Found", status=404)
             return self._logged(head, "unknown", answer)
-        task_id = _query_value(head.query, "taskId") if endpoint == "recordInfo" else ""
+        task_id = (
+            _query_value(head.query, "taskId") if endpoint == endpoints.RECORD_INFO.name else ""
+        )
         with self._lock:
             self._received[endpoint] += 1
             if task_id:
@@ -115,17 +116,17 @@ class Service:
         if not self._authorized(request):
             return self._unauthorized(endpoint)
         body = request.body
-        if endpoint == "recordInfo":
+        if endpoint == endpoints.RECORD_INFO.name:
             return self._jobs.record_info(task_id)
-        if endpoint == "createTask":
+        if endpoint == endpoints.CREATE_TASK.name:
             return self._jobs.create(body)
-        if endpoint == "credit":
+        if endpoint == endpoints.CREDIT.name:
             return self._jobs.credit()
-        if endpoint == "download-url":
+        if endpoint == endpoints.DOWNLOAD_URL.name:
             return self._jobs.download_url(body)
-        if endpoint == "file-stream-upload":
+        if endpoint == endpoints.FILE_STREAM_UPLOAD.name:
             return self._uploads.from_stream(body, request.headers.get("content-type", ""))
-        if endpoint == "file-base64-upload":
+        if endpoint == endpoints.FILE_BASE64_UPLOAD.name:
             return self._uploads.from_base64(body)
         return self._uploads.from_url(body)
 

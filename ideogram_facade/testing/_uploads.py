@@ -25,6 +25,12 @@ from urllib.parse import quote, unquote, urlsplit
 import attrs
 import httpx
 
+from ideogram_facade._endpoints import (
+    FILE_BASE64_UPLOAD,
+    FILE_STREAM_UPLOAD,
+    FILE_URL_UPLOAD,
+    Endpoint,
+)
 from ideogram_facade.testing._callbacks import is_loopback
 from ideogram_facade.testing._envelope import parse_json_body, upload_envelope
 from ideogram_facade.testing._schema import request_schema, validate
@@ -102,7 +108,7 @@ class Uploads:
         if form is None:
             return upload_envelope(400, "expected a multipart/form-data body with a boundary")
         fields, file_names = form
-        problem = self._check("/api/file-stream-upload", fields)
+        problem = self._check(FILE_STREAM_UPLOAD, fields)
         if problem is not None:
             return problem
         data = fields["file"]
@@ -112,7 +118,7 @@ class Uploads:
         return self._store(data, str(fields["uploadPath"]), fields.get("fileName"), original)
 
     def from_base64(self, body: bytes) -> Response:
-        value, refused = self._checked_json("/api/file-base64-upload", body)
+        value, refused = self._checked_json(FILE_BASE64_UPLOAD, body)
         if refused is not None:
             return refused
         text = str(value["base64Data"])
@@ -128,7 +134,7 @@ class Uploads:
         return self._store(data, str(value["uploadPath"]), value.get("fileName"), extension)
 
     def from_url(self, body: bytes) -> Response | Awaitable[Response]:
-        value, refused = self._checked_json("/api/file-url-upload", body)
+        value, refused = self._checked_json(FILE_URL_UPLOAD, body)
         if refused is not None:
             return refused
         url = str(value["fileUrl"])
@@ -154,15 +160,15 @@ class Uploads:
         basename = urlsplit(url).path.rsplit("/", 1)[-1]
         return self._store(answer.content, upload_path, name, basename)
 
-    def _checked_json(self, path: str, body: bytes) -> tuple[Any, Response | None]:
+    def _checked_json(self, endpoint: Endpoint, body: bytes) -> tuple[Any, Response | None]:
         """The JSON body of an upload request, or the answer that refuses it."""
         value, problem = parse_json_body(body)
         if problem is not None:
             return value, upload_envelope(422, problem)
-        return value, self._check(path, value)
+        return value, self._check(endpoint, value)
 
-    def _check(self, path: str, value: Any) -> Response | None:
-        schema = request_schema(self._spec, "POST", path)
+    def _check(self, endpoint: Endpoint, value: Any) -> Response | None:
+        schema = request_schema(self._spec, endpoint.method, endpoint.path)
         errors = validate(schema, value, self._spec) if schema is not None else []
         if not errors and not isinstance(value, dict):
             errors = ["body: expected object"]
