@@ -1,6 +1,7 @@
 """Every check and chore of the project, one session each.
 
-nox                    # lint, typecheck, drift, tests: what CI runs
+nox                    # lint, typecheck, drift, and the tests on every claimed Python
+nox -s lowest          # the tests with the lowest dependency versions pyproject.toml allows
 nox -s generate        # openapi/ -> generated/apikley_client (ideogram_facade._generated),
                        # and _async_client.py -> _client.py
 nox -s update_spec     # fetch the vendor's documents, then generate
@@ -11,14 +12,26 @@ nox -s bench           # benchmarks, writes BENCHMARKS.md
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "drift", "tests"]
+nox.options.sessions = ["lint", "typecheck", "drift", "tests", "lowest"]
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
-PYTHON = "3.11"
+# The Pythons the classifiers claim; the chores run on the oldest.
+PYTHONS = nox.project.python_versions(PYPROJECT)
+PYTHON = PYTHONS[0]
+# On CI every claimed Python must be there. Elsewhere a missing one is skipped, but a run that
+# would skip them all (and so test nothing, yet exit 0) fails instead.
+if os.environ.get("CI") or not any(shutil.which(f"python{v}") for v in PYTHONS):
+    nox.options.error_on_missing_interpreters = True
+# Both cores: the fake binds its own free ports, so the tests run in parallel.
+WORKERS = ["-n", "auto"]
 
 
 def group(name: str) -> list[str]:
@@ -62,11 +75,41 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy", "ideogram_facade", "tests", "tools", "examples")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     # tools/codegen.py is tested too (drift, update), so the generator is installed here.
     session.install("-e", ".[cli]", *group("test"), *group("codegen"))
-    session.run("pytest", *session.posargs, env={"HYPOTHESIS_PROFILE": "ci"})
+    session.run("pytest", *WORKERS, *session.posargs, env={"HYPOTHESIS_PROFILE": "ci"})
+
+
+def lowest_versions() -> list[str]:
+    """`name==X` for each runtime and `cli` dependency, X its `>=` bound in pyproject.toml."""
+    project = PYPROJECT["project"]
+    pins = []
+    for requirement in [*project["dependencies"], *project["optional-dependencies"]["cli"]]:
+        found = re.match(r"([A-Za-z0-9_.-]+)\s*>=\s*([^,;\s]+)", requirement)
+        if found is None:
+            raise ValueError(f"{requirement!r} has no lower bound to test")
+        pins.append(f"{found[1]}=={found[2]}")
+    return pins
+
+
+@nox.session(python=PYTHONS)
+def lowest(session: nox.Session) -> None:
+    """The facade, fake and CLI tests with the lowest versions the dependency ranges allow:
+    the lower bounds in pyproject.toml must be true on every claimed Python."""
+    session.install(*lowest_versions(), *group("test"))
+    session.install("--no-deps", ".")
+    session.run("python", "-m", "pip", "freeze")
+    session.run(
+        "pytest",
+        *WORKERS,
+        "tests/facade",
+        "tests/fake",
+        "tests/cli",
+        *session.posargs,
+        env={"HYPOTHESIS_PROFILE": "ci"},
+    )
 
 
 @nox.session(python=PYTHON)
