@@ -18,7 +18,6 @@ import ipaddress
 import logging
 import math
 import os
-import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -28,7 +27,7 @@ import attrs
 import httpx
 
 from . import _constants as C
-from . import _downloads, _files, _requests, _wire
+from . import _downloads, _files, _requests, _retry, _wire
 from ._effects import Flow, Send, Sleep
 from ._endpoints import CREATE_TASK
 from ._exceptions import (
@@ -212,45 +211,19 @@ class Core:
                     task_id=task_id,
                 )
             except ApikleyError as error:
-                delay = self._retry_delay(
-                    endpoint.idempotent, reply, error, attempt, retries, deadline
+                delay = _retry.delay(
+                    idempotent=endpoint.idempotent,
+                    reply=reply,
+                    error=error,
+                    attempt=attempt,
+                    retries=retries,
+                    deadline=deadline,
+                    now=self.clock(),
                 )
                 if delay is None:
                     raise
             attempt += 1
             yield Sleep(delay)
-
-    def _retry_delay(
-        self,
-        idempotent: bool,
-        reply: object,
-        error: ApikleyError,
-        attempt: int,
-        retries: int,
-        deadline: float | None,
-    ) -> float | None:
-        """Seconds to wait before trying `request` again, or None: don't."""
-        if attempt >= retries or isinstance(error, SubmissionUncertainError):
-            return None
-        if isinstance(error, RateLimitError | ServiceUnavailableError):
-            # The service refused without queueing anything: safe even for createTask.
-            safe = True
-        elif isinstance(reply, Exception):
-            safe = idempotent or isinstance(reply, _wire.NOT_SENT)
-        else:
-            safe = idempotent and isinstance(error, ServerError | UnexpectedResponseError)
-        if not safe:
-            return None
-        backoff = min(C.RETRY_MAX_DELAY, C.RETRY_INITIAL_DELAY * 2.0**attempt)
-        delay = backoff * (1 + C.RETRY_JITTER * (2 * random.random() - 1))  # noqa: S311
-        asked: float | None = getattr(error, "retry_after", None)
-        if asked is not None:
-            if asked > C.RETRY_AFTER_CAP:
-                return None
-            delay = max(delay, asked)
-        if deadline is not None and self.clock() + delay >= deadline:
-            return None
-        return delay
 
     def _queue(
         self, window: Window, deadline: float | None, endpoint: str, task_id: str | None
@@ -469,4 +442,16 @@ class Core:
     def download(
         self, task_or_urls: Task | Sequence[str], directory: str | Path, overwrite: bool
     ) -> Flow[list[Path]]:
-        return _downloads.download(self, task_or_urls, directory, overwrite)
+        downloads = _downloads.Downloads(
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            allow_private_urls=self.allow_private_urls,
+            clock=self.clock,
+            deadline=lambda: self.request_deadline(None, C.DOWNLOAD_DEADLINE_FACTOR),
+            renew=self._renew_url,
+        )
+        return downloads.download(task_or_urls, directory, overwrite)
+
+    def _renew_url(self, url: str, task_id: str | None) -> Flow[Any]:
+        """A freshly signed URL for an expired result URL, from the download-url endpoint."""
+        return (yield from self.call(_requests.download_url(self.base_url, url), task_id=task_id))

@@ -8,96 +8,110 @@ errors are retried by the same rules as API reads.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import attrs
 import httpx
 
 from . import _constants as C
-from . import _files, _requests, _wire
+from . import _files, _requests, _retry, _wire
 from ._effects import Fetch, Fetched, Flow, Sleep
 from ._exceptions import ApikleyError, InvalidRequestError, RateLimitError, UnexpectedResponseError
 from ._models import Task
 
-if TYPE_CHECKING:
-    from ._core import Core
 
+@attrs.frozen
+class Downloads:
+    """What the download flow needs from its client, and nothing else."""
 
-def download(
-    core: Core, task_or_urls: Task | Sequence[str], directory: str | Path, overwrite: bool
-) -> Flow[list[Path]]:
-    """Each image into `directory` as <task_id>_<n>.<ext>; a URL that expired is renewed."""
-    if isinstance(task_or_urls, Task):
-        task_id: str | None = task_or_urls.task_id
-        urls: Sequence[str] = task_or_urls.image_urls
-        if not task_or_urls.succeeded:
-            raise InvalidRequestError(
-                f"the task is {task_or_urls.state.value}, so it has no images; wait() for it",
-                task_id=task_id,
-            )
-        from ._generated.models.num_images import NUM_IMAGES_VALUES
+    timeout: httpx.Timeout
+    max_retries: int
+    allow_private_urls: bool
+    clock: Callable[[], float]
+    deadline: Callable[[], float]  # when a file whose download starts now must be whole
+    renew: Callable[[str, str | None], Flow[Any]]  # (expired URL, task id) -> a fresh URL
 
-        most = max(int(value) for value in NUM_IMAGES_VALUES)
-        if len(urls) > most:
-            # A task has at most `num_images` images: a longer list did not come from one.
-            raise UnexpectedResponseError(
-                f"the task lists {len(urls)} result URLs, but a task makes at most {most} "
-                "images; nothing was downloaded. Fetch the task again; report it if it persists",
-                task_id=task_id,
-            )
-    elif isinstance(task_or_urls, str):
-        raise InvalidRequestError("pass a Task or a list of URLs, not one string")
-    else:
-        task_id, urls = None, list(task_or_urls)
-    for url in urls:
-        _requests.check_url("image URL", url)
-        _requests.check_public_url(
-            "image URL", url, allowed=core.allow_private_urls, task_id=task_id
+    def download(
+        self, task_or_urls: Task | Sequence[str], directory: str | Path, overwrite: bool
+    ) -> Flow[list[Path]]:
+        """Each image into `directory` as <task_id>_<n>.<ext>; a URL that expired is renewed."""
+        if isinstance(task_or_urls, Task):
+            task_id: str | None = task_or_urls.task_id
+            urls: Sequence[str] = task_or_urls.image_urls
+            if not task_or_urls.succeeded:
+                raise InvalidRequestError(
+                    f"the task is {task_or_urls.state.value}, so it has no images; wait() for it",
+                    task_id=task_id,
+                )
+            from ._generated.models.num_images import NUM_IMAGES_VALUES
+
+            most = max(int(value) for value in NUM_IMAGES_VALUES)
+            if len(urls) > most:
+                # A task has at most `num_images` images: a longer list did not come from one.
+                raise UnexpectedResponseError(
+                    f"the task lists {len(urls)} result URLs, but a task makes at most {most} "
+                    "images; nothing was downloaded. Fetch the task again; report it if it "
+                    "persists",
+                    task_id=task_id,
+                )
+        elif isinstance(task_or_urls, str):
+            raise InvalidRequestError("pass a Task or a list of URLs, not one string")
+        else:
+            task_id, urls = None, list(task_or_urls)
+        for url in urls:
+            self._check(url, "image URL", task_id)
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for number, url in enumerate(urls, start=1):
+            stem = f"{_files.download_stem(task_id, url)}_{number}"
+            paths.append((yield from self._one(url, folder, stem, task_id, overwrite)))
+        return paths
+
+    def _check(self, url: str, what: str, task_id: str | None) -> str:
+        _requests.check_url(what, url)
+        return _requests.check_public_url(
+            what, url, allowed=self.allow_private_urls, task_id=task_id
         )
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for number, url in enumerate(urls, start=1):
-        stem = f"{_files.download_stem(task_id, url)}_{number}"
-        paths.append((yield from _download_one(core, url, folder, stem, task_id, overwrite)))
-    return paths
 
-
-def _download_one(
-    core: Core, url: str, folder: Path, stem: str, task_id: str | None, overwrite: bool
-) -> Flow[Path]:
-    renewed = False
-    attempt = 0
-    while True:
-        deadline = core.request_deadline(None, C.DOWNLOAD_DEADLINE_FACTOR)
-        reply = yield Fetch(url, folder, core.timeout, deadline)
-        if isinstance(reply, Fetched) and reply.part is not None:
-            try:
-                target = folder / f"{stem}{_files.image_extension(reply.part, url, task_id)}"
-                return _files.place(reply.part, target, overwrite)
-            finally:  # placed, refused or interrupted: no part file stays behind
-                reply.part.unlink(missing_ok=True)
-        expired = isinstance(reply, Fetched) and reply.status_code in (403, 404)
-        if expired and not renewed:
-            # Result URLs expire after about a day; the service signs a fresh one.
-            renewed = True
-            fresh = yield from core.call(
-                _requests.download_url(core.base_url, url), task_id=task_id
-            )
-            url = _requests.check_url("renewed download URL", fresh)
-            _requests.check_public_url(
-                "renewed download URL", url, allowed=core.allow_private_urls, task_id=task_id
-            )
-            continue
-        error = _download_error(reply, url, task_id)
-        delay = None
-        if not expired:
-            delay = core._retry_delay(True, reply, error, attempt, core.max_retries, None)
-        if delay is None:
-            raise error
-        attempt += 1
-        yield Sleep(delay)
+    def _one(
+        self, url: str, folder: Path, stem: str, task_id: str | None, overwrite: bool
+    ) -> Flow[Path]:
+        renewed = False
+        attempt = 0
+        while True:
+            reply = yield Fetch(url, folder, self.timeout, self.deadline())
+            if isinstance(reply, Fetched) and reply.part is not None:
+                try:
+                    extension = _files.image_extension(reply.part, url, task_id)
+                    return _files.place(reply.part, folder / f"{stem}{extension}", overwrite)
+                finally:  # placed, refused or interrupted: no part file stays behind
+                    reply.part.unlink(missing_ok=True)
+            expired = isinstance(reply, Fetched) and reply.status_code in (403, 404)
+            if expired and not renewed:
+                # Result URLs expire after about a day; the service signs a fresh one.
+                renewed = True
+                fresh = yield from self.renew(url, task_id)
+                url = self._check(fresh, "renewed download URL", task_id)
+                continue
+            error = _download_error(reply, url, task_id)
+            delay = None
+            if not expired:
+                delay = _retry.delay(
+                    idempotent=True,
+                    reply=reply,
+                    error=error,
+                    attempt=attempt,
+                    retries=self.max_retries,
+                    deadline=None,
+                    now=self.clock(),
+                )
+            if delay is None:
+                raise error
+            attempt += 1
+            yield Sleep(delay)
 
 
 def _download_error(reply: object, url: str, task_id: str | None) -> ApikleyError:

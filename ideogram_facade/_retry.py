@@ -1,0 +1,65 @@
+"""When to send a request again, and after how long: one policy for API calls and downloads.
+
+Pure: no I/O and no client state; the caller passes what the decision needs.
+
+    delay(idempotent=False, reply=httpx.ReadTimeout("..."), error=..., attempt=0, retries=2,
+          deadline=None, now=0.0)      # None: a create may have gone through; never resend it
+"""
+
+from __future__ import annotations
+
+import random
+
+from . import _constants as C
+from . import _wire
+from ._exceptions import (
+    ApikleyError,
+    RateLimitError,
+    ServerError,
+    ServiceUnavailableError,
+    SubmissionUncertainError,
+    UnexpectedResponseError,
+)
+
+
+def delay(
+    *,
+    idempotent: bool,
+    reply: object,
+    error: ApikleyError,
+    attempt: int,
+    retries: int,
+    deadline: float | None,
+    now: float,
+) -> float | None:
+    """Seconds to wait before sending the request again, or None: don't.
+
+    `reply` is what the exchange gave (an answer, or the transport exception), `error` what it
+    was read as, `attempt` how many times it was resent already.
+    """
+    if attempt >= retries or isinstance(error, SubmissionUncertainError):
+        return None
+    if isinstance(error, RateLimitError | ServiceUnavailableError):
+        # The service refused without queueing anything: safe even for createTask.
+        safe = True
+    elif isinstance(reply, Exception):
+        safe = idempotent or isinstance(reply, _wire.NOT_SENT)
+    else:
+        safe = idempotent and isinstance(error, ServerError | UnexpectedResponseError)
+    if not safe:
+        return None
+    wait = backoff(attempt)
+    asked: float | None = getattr(error, "retry_after", None)
+    if asked is not None:
+        if asked > C.RETRY_AFTER_CAP:
+            return None  # minutes of sleep inside a library call: better to say so
+        wait = max(wait, asked)
+    if deadline is not None and now + wait >= deadline:
+        return None
+    return wait
+
+
+def backoff(attempt: int) -> float:
+    """0.5 s, 1 s, 2 s, ... capped, each spread by ±25 % so that clients don't retry in step."""
+    base = min(C.RETRY_MAX_DELAY, C.RETRY_INITIAL_DELAY * 2.0**attempt)
+    return base * (1 + C.RETRY_JITTER * (2 * random.random() - 1))  # noqa: S311
