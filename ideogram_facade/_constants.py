@@ -46,12 +46,6 @@ POLLS_PER_SECOND = 10
 # between the two so that a full window on our side is never a 21st request on theirs.
 RATE_WINDOW_MARGIN = 0.05
 
-# From the createTask schema (tests/test_spec_limits.py keeps them equal to the spec).
-MAX_PROMPT_LENGTH = 5000
-MAX_NEGATIVE_PROMPT_LENGTH = 5000
-MIN_IMAGES = 1
-MAX_IMAGES = 4
-
 # Reference images: JPEG, PNG or WebP, at most 10 MB.
 MAX_REFERENCE_BYTES = 10 * 1024 * 1024
 # Files up to this size go through the base64 upload (one JSON request), larger ones streamed.

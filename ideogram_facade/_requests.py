@@ -15,7 +15,6 @@ import base64
 import io
 import ipaddress
 import socket
-from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import urlsplit
 
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
     from ._generated.models.style import Style
 
 from . import _constants as C
+from . import _options
 from ._endpoints import (
     CREATE_TASK,
     CREDIT,
@@ -41,17 +41,14 @@ from ._files import LocalImage
 
 
 class SubmitOptions(TypedDict, total=False):
-    """The options of `submit()` and `generate()`, all optional; defaults as in the spec.
+    """The options of `submit()` and `generate()`, all optional.
 
-    rendering_speed: "TURBO" | "BALANCED" | "QUALITY" (default "BALANCED")
-    style: "AUTO" | "REALISTIC" | "FICTION" (default "AUTO")
-    expand_prompt: bool | None, MagicPrompt (default None: the service decides, documented true)
-    num_images: int from 1 to 4 (default 1)
-    image_size: "square" | "square_hd" | "portrait_4_3" | "portrait_16_9" | "landscape_4_3" |
-        "landscape_16_9" (default "square_hd")
-    seed: int | None (default None: random)
-    negative_prompt: str | None, at most 5000 characters
-    callback_url: str | None, an http(s) URL the service POSTs the result to
+    Their choices, defaults and limits are the vendored spec's (`openapi/market/ideogram/`),
+    checked before any request; `ideogram-character generate --help` prints them, and
+    `ideogram_facade._options.option(name)` gives them to code. `rendering_speed`, `style`
+    and `image_size` take the spec's enum values, `num_images` an int, `expand_prompt` a bool
+    (MagicPrompt; None lets the service decide), `seed` an int, `negative_prompt` text, and
+    `callback_url` an http(s) URL the service POSTs the result to.
     """
 
     rendering_speed: RenderingSpeed
@@ -77,22 +74,6 @@ class HttpRequest:
     params: dict[str, str] | None = None
     json: Any = None
     files: Any = None
-
-
-def _choice(field: str, value: object, allowed: Collection[str]) -> None:
-    if value not in allowed:
-        raise InvalidRequestError(
-            f"{field} must be one of {', '.join(sorted(allowed))}; got {value!r}"
-        )
-
-
-def _text(field: str, value: object, limit: int, *, required: bool) -> None:
-    if not isinstance(value, str):
-        raise InvalidRequestError(f"{field} must be a string; got {type(value).__name__}")
-    if required and not value.strip():
-        raise InvalidRequestError(f"{field} must not be empty")
-    if len(value) > limit:
-        raise InvalidRequestError(f"{field} is {len(value)} characters long; the limit is {limit}")
 
 
 def check_url(field: str, value: object) -> str:
@@ -151,74 +132,43 @@ def check_task_id(task_id: object) -> str:
 
 
 def check_options(prompt: str, options: SubmitOptions) -> None:
-    """Every createTask option except the reference image, checked."""
+    """Every createTask option except the reference image, checked against the spec's table."""
     unknown = options.keys() - _OPTION_NAMES
     if unknown:
         raise InvalidRequestError(
             f"unknown option(s) {', '.join(sorted(unknown))}; the options are "
             f"{', '.join(SubmitOptions.__annotations__)}"
         )
-    from ._generated.models.image_size import IMAGE_SIZE_VALUES
-    from ._generated.models.rendering_speed import RENDERING_SPEED_VALUES
-    from ._generated.models.style import STYLE_VALUES
-
-    _text("prompt", prompt, C.MAX_PROMPT_LENGTH, required=True)
-    _choice("rendering_speed", options.get("rendering_speed", "BALANCED"), RENDERING_SPEED_VALUES)
-    _choice("style", options.get("style", "AUTO"), STYLE_VALUES)
-    _choice("image_size", options.get("image_size", "square_hd"), IMAGE_SIZE_VALUES)
-    num_images = options.get("num_images", 1)
-    if (
-        isinstance(num_images, bool)
-        or not isinstance(num_images, int)
-        or not C.MIN_IMAGES <= num_images <= C.MAX_IMAGES
-    ):
-        raise InvalidRequestError(
-            f"num_images must be an int from {C.MIN_IMAGES} to {C.MAX_IMAGES}; got {num_images!r}"
-        )
-    expand_prompt = options.get("expand_prompt")
-    if expand_prompt is not None and not isinstance(expand_prompt, bool):
-        raise InvalidRequestError(
-            f"expand_prompt must be True, False or None; got {expand_prompt!r}"
-        )
-    seed = options.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise InvalidRequestError(f"seed must be an int or None; got {seed!r}")
-    negative_prompt = options.get("negative_prompt")
-    if negative_prompt is not None:
-        _text("negative_prompt", negative_prompt, C.MAX_NEGATIVE_PROMPT_LENGTH, required=False)
-    callback_url = options.get("callback_url")
-    if callback_url is not None:
-        check_url("callback_url", callback_url)
+    _options.check("prompt", prompt)
+    for name, value in options.items():
+        if name == "callback_url":
+            if value is not None:
+                check_url("callback_url", value)
+        else:
+            _options.check(name, value)
 
 
 def create_task(
     base_url: str, prompt: str, reference_image_url: str, options: SubmitOptions
 ) -> HttpRequest:
-    """The createTask request, after checking every option."""
+    """The createTask request, after checking every option.
+
+    Options left out (or None) are left out of the model too, which then sends the spec's
+    default where the spec has one.
+    """
     from ._generated.api.default import ideogram_character
     from ._generated.models import CharacterInput, CreateTaskRequest
-    from ._generated.models.num_images import check_num_images
     from ._generated.types import UNSET
 
     check_options(prompt, options)
     check_url("reference_image", reference_image_url)
-    callback_url = options.get("callback_url")
-    expand_prompt = options.get("expand_prompt")
-    seed = options.get("seed")
-    negative_prompt = options.get("negative_prompt")
+    given: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
+    callback_url = given.pop("callback_url", UNSET)
+    if "num_images" in given:
+        given["num_images"] = str(given["num_images"])  # the spec's enum is of strings
     body = CreateTaskRequest(
-        call_back_url=callback_url if callback_url is not None else UNSET,
-        input_=CharacterInput(
-            prompt=prompt,
-            reference_image_urls=[reference_image_url],
-            rendering_speed=options.get("rendering_speed", "BALANCED"),
-            style=options.get("style", "AUTO"),
-            expand_prompt=expand_prompt if expand_prompt is not None else UNSET,
-            num_images=check_num_images(str(options.get("num_images", 1))),
-            image_size=options.get("image_size", "square_hd"),
-            seed=seed if seed is not None else UNSET,
-            negative_prompt=negative_prompt if negative_prompt is not None else UNSET,
-        ),
+        call_back_url=callback_url,
+        input_=CharacterInput(prompt=prompt, reference_image_urls=[reference_image_url], **given),
     )
     return _request(base_url, CREATE_TASK, ideogram_character._get_kwargs(body=body))
 

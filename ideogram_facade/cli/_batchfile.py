@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ideogram_facade import InvalidRequestError
+
 from ._request import Request, RequestError
 
 
@@ -70,6 +72,6 @@ def read(path: Path, defaults: Mapping[str, Any]) -> list[Line]:
             continue
         try:
             lines.append(Line(number, Request.build(record, base=base, defaults=defaults)))
-        except RequestError as error:
+        except (RequestError, InvalidRequestError) as error:
             lines.append(Line(number, None, str(error)))
     return lines

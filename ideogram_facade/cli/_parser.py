@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from ideogram_facade import __version__
-from ideogram_facade._constants import DEFAULT_WAIT_TIMEOUT, MAX_IMAGES, MIN_IMAGES
+from ideogram_facade._constants import DEFAULT_WAIT_TIMEOUT
+from ideogram_facade._options import option
 
 from ._exitcodes import PROG
-from ._request import NUM_IMAGES, SIZES, SPEEDS, STYLES
 
 EXIT_CODES = """\
 exit codes:
@@ -72,8 +73,11 @@ def _request_options(parser: argparse.ArgumentParser, *, batch: bool) -> None:
         "request options (defaults for lines that don't set them)" if batch else "request options"
     )
 
-    def default(text: str) -> str:
-        return "service default: " + text if batch else "default: " + text
+    def spec_option(flags: tuple[str, ...], name: str, what: str, **extra: Any) -> None:
+        # Choices and default as the vendored spec has them; the facade fills the default in.
+        spec = option(name)
+        default = "" if spec.default is None else f" (default: {spec.default})"
+        group.add_argument(*flags, choices=spec.choices, help=f"{what}{default}", **extra)
 
     if batch:
         group.add_argument(
@@ -81,37 +85,18 @@ def _request_options(parser: argparse.ArgumentParser, *, batch: bool) -> None:
             metavar="URL|PATH",
             help="reference portrait for lines without one: an http(s) URL or a local image",
         )
-    group.add_argument(
-        "--speed",
-        choices=SPEEDS,
-        default=None if batch else "BALANCED",
-        help=f"rendering speed ({default('BALANCED')})",
-    )
-    group.add_argument(
-        "--style",
-        choices=STYLES,
-        default=None if batch else "AUTO",
-        help=f"style ({default('AUTO')})",
-    )
-    group.add_argument(
-        "--size",
-        choices=SIZES,
-        default=None if batch else "square_hd",
-        help=f"image size ({default('square_hd')})",
-    )
-    group.add_argument(
-        "-n",
-        "--num-images",
-        type=int,
-        choices=NUM_IMAGES,
-        default=None if batch else 1,
-        help=f"images to generate, {MIN_IMAGES} to {MAX_IMAGES} ({default('1')})",
-    )
+    spec_option(("--speed",), "rendering_speed", "rendering speed")
+    spec_option(("--style",), "style", "style")
+    spec_option(("--size",), "image_size", "image size")
+    spec_option(("-n", "--num-images"), "num_images", "images to generate", type=int)
     group.add_argument(
         "--seed", type=int, help="random seed, for repeatable results (default: random)"
     )
     group.add_argument(
-        "--negative", metavar="TEXT", help="what the image should not show (default: none)"
+        "--negative",
+        metavar="TEXT",
+        help="what the image should not show, at most "
+        f"{option('negative_prompt').max_length} characters (default: none)",
     )
     group.add_argument(
         "--expand-prompt",

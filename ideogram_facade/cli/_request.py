@@ -13,15 +13,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast, get_args
+from typing import Any, cast
 
-from ideogram_facade import ImageSize, RenderingSpeed, Style, SubmitOptions
-from ideogram_facade._constants import MAX_IMAGES, MIN_IMAGES
-
-SPEEDS: tuple[str, ...] = get_args(RenderingSpeed)
-STYLES: tuple[str, ...] = get_args(Style)
-SIZES: tuple[str, ...] = get_args(ImageSize)
-NUM_IMAGES = tuple(range(MIN_IMAGES, MAX_IMAGES + 1))
+from ideogram_facade import SubmitOptions
+from ideogram_facade._requests import check_options
 
 # Both spellings are accepted in batch files: the CLI's option names and the API's field names.
 FIELD_NAMES: dict[str, str] = {
@@ -43,7 +38,6 @@ FIELD_NAMES: dict[str, str] = {
     "no_expand_prompt": "no_expand_prompt",
     "callback_url": "callback_url",
 }
-_CHOICES = {"rendering_speed": SPEEDS, "style": STYLES, "image_size": SIZES}
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 
@@ -99,25 +93,17 @@ class Request:
                 if reference is None
                 else "reference must be text"
             )
+        # Text from a command line or a batch file becomes the types the facade takes; its
+        # checks (the spec's choices and limits) then run here, before anything is uploaded.
         options: dict[str, Any] = {}
-        for name, choices in _CHOICES.items():
-            if name in values:
-                value = values.pop(name)
-                if value not in choices:
-                    raise RequestError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
-                options[name] = value
-        if "num_images" in values:
-            number = _integer("num_images", values.pop("num_images"))
-            if number not in NUM_IMAGES:
-                raise RequestError(f"num_images must be {MIN_IMAGES} to {MAX_IMAGES}; got {number}")
-            options["num_images"] = number
-        if "seed" in values:
-            options["seed"] = _integer("seed", values.pop("seed"))
-        if "expand_prompt" in values:
-            options["expand_prompt"] = _boolean(values.pop("expand_prompt"))
-        for name in ("negative_prompt", "callback_url"):
-            if name in values:
-                options[name] = str(values.pop(name))
+        for name, value in values.items():
+            if name in ("num_images", "seed"):
+                options[name] = _integer(name, value)
+            elif name == "expand_prompt":
+                options[name] = _boolean(value)
+            else:
+                options[name] = str(value)
+        check_options(prompt, cast(SubmitOptions, options))  # InvalidRequestError: exit 5
         return cls(prompt, resolve(reference, base), cast(SubmitOptions, options))
 
     @classmethod

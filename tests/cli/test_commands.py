@@ -337,3 +337,32 @@ def test_every_exit_code_is_documented_in_help_and_docs() -> None:
     for code in ExitCode:
         assert any(str(code.value) in cell.split(" / ") for cell in documented), code
         assert f" {code.value} " in f" {listed} ", code
+
+
+def test_a_bad_option_with_a_local_reference_uploads_nothing(
+    fake: FakeApikley, tmp_path: Path
+) -> None:
+    portrait = tmp_path / "me.png"
+    portrait.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    for arguments in (["generate", "   "], ["generate", "a pilot", "--negative", "x" * 5001]):
+        result = run_cli(
+            *arguments,
+            "--reference",
+            str(portrait),
+            "--out",
+            str(tmp_path / "o"),
+            env=cli_env(fake),
+        )
+        assert result.code == 5, result.stderr
+    assert [r.endpoint for r in fake.requests] == []
+
+
+def test_help_shows_the_choices_and_defaults_of_the_spec(fake: FakeApikley) -> None:
+    from ideogram_facade._options import option
+
+    text = " ".join(run_cli("generate", "--help", env=cli_env(fake)).stdout.split())
+    for name in ("rendering_speed", "style", "image_size"):
+        spec = option(name)
+        assert "{" + ",".join(spec.choices or ()) + "}" in text
+        assert f"(default: {spec.default})" in text
+    assert f"at most {option('negative_prompt').max_length} characters" in text

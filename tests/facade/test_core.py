@@ -18,12 +18,8 @@ from ideogram_facade import (
 from ideogram_facade import _constants as C
 from ideogram_facade._core import Core
 from ideogram_facade._effects import Send, Sleep
-from ideogram_facade._generated.models.image_size import IMAGE_SIZE_VALUES
-from ideogram_facade._generated.models.rendering_speed import RENDERING_SPEED_VALUES
-from ideogram_facade._generated.models.style import STYLE_VALUES
 from ideogram_facade._ratelimit import Window
 from ideogram_facade._wire import HttpResponse, parse_task, retry_after
-from tools import codegen
 
 
 def test_the_default_poll_schedule() -> None:
@@ -100,19 +96,6 @@ def test_a_window_does_not_hold_back_a_steady_stream_within_its_rate() -> None:
         window.release(ticket)
         clock.now += 0.5
     assert waits == [0] * 10
-
-
-def test_spec_limits_and_enums_match_the_vendored_spec() -> None:
-    spec = codegen.merge()
-    schema = spec["paths"]["/api/v1/jobs/createTask"]["post"]["requestBody"]["content"][
-        "application/json"
-    ]["schema"]["properties"]["input"]["properties"]
-    assert schema["prompt"]["maxLength"] == C.MAX_PROMPT_LENGTH
-    assert schema["negative_prompt"]["maxLength"] == C.MAX_NEGATIVE_PROMPT_LENGTH
-    assert schema["num_images"]["enum"] == [str(n) for n in range(C.MIN_IMAGES, C.MAX_IMAGES + 1)]
-    assert set(schema["style"]["enum"]) == STYLE_VALUES
-    assert set(schema["image_size"]["enum"]) == IMAGE_SIZE_VALUES
-    assert set(schema["rendering_speed"]["enum"]) == RENDERING_SPEED_VALUES
 
 
 def data(**fields: object) -> dict[str, object]:
