@@ -18,12 +18,12 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ideogram_facade import _endpoints
 from ideogram_facade._endpoints import CREATE_TASK
 from ideogram_facade.testing._callbacks import CallbackDispatcher
 from ideogram_facade.testing._faults import Fault, FaultPlan
 from ideogram_facade.testing._jobs import Jobs, JobsConfig, TaskScript
 from ideogram_facade.testing._records import CallbackDelivery, RequestLog, RequestRecord
-from ideogram_facade.testing._schema import _load_spec
 from ideogram_facade.testing._server import ServerThread
 from ideogram_facade.testing._service import UPLOAD_ROOT, Service, ServiceConfig
 from ideogram_facade.testing._tasks import Task, TaskTiming, TaskView
@@ -63,7 +63,7 @@ class FakeApikley:
         request_log_limit: int | None = 100_000,
     ) -> None:
         self._api_key = api_key or f"fake-{secrets.token_hex(16)}"
-        spec = _load_spec() if spec is None else spec
+        spec = _endpoints.spec() if spec is None else spec
         config = JobsConfig(
             timing or TaskTiming.fast(),
             credits,

@@ -26,8 +26,10 @@ import attrs
 from ideogram_facade import _endpoints
 from ideogram_facade.testing._wire import Response
 
-# What fake.inject() takes: each API endpoint by name, and "files" for the downloads.
-ENDPOINTS = (*(endpoint.name for endpoint in _endpoints.ALL), "files")
+# The fake's own name for GETs of result and uploaded files (not an endpoint of the API).
+FILES = "files"
+# What fake.inject() takes: each API endpoint by name, and FILES for the downloads.
+ENDPOINTS = (*(endpoint.name for endpoint in _endpoints.ALL), FILES)
 
 Kind = Literal[
     "http_status",

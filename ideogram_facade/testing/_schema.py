@@ -1,6 +1,6 @@
 """Request checking driven by the vendored OpenAPI document, so a spec change changes the fake.
 
-    spec = _load_spec()
+    spec = _endpoints.spec()
     schema = request_schema(spec, "POST", "/api/v1/jobs/createTask")
     validate(schema, {"model": "x"}, spec)
     # ['model: "x" is not one of ["ideogram/character"]']
@@ -13,41 +13,11 @@ additionalProperties (the vendor documents never set it).
 
 from __future__ import annotations
 
-import functools
-import importlib.resources
-import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 Schema = Mapping[str, Any]
-
-# Where the vendored documents sit in a source checkout; used only until the generated package
-# (which ships the merged document) is importable.
-_REPO_OPENAPI = Path(__file__).resolve().parents[2] / "openapi"
-
-
-@functools.cache
-def _load_spec() -> Mapping[str, Any]:
-    """The merged OpenAPI document shipped with the generated client (the one source to switch)."""
-    try:
-        resource = importlib.resources.files("ideogram_facade._generated") / "openapi.json"
-        loaded: Mapping[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
-        return loaded
-    except (ImportError, FileNotFoundError):
-        return _merge_repo_documents(_REPO_OPENAPI)
-
-
-def _merge_repo_documents(openapi_dir: Path) -> Mapping[str, Any]:
-    sources = json.loads((openapi_dir / "sources.json").read_text(encoding="utf-8"))
-    merged: dict[str, Any] = {"paths": {}, "components": {}}
-    for source in sources["documents"]:
-        document = json.loads((openapi_dir / source["path"]).read_text(encoding="utf-8"))
-        merged["paths"].update(document.get("paths", {}))
-        for kind, entries in document.get("components", {}).items():
-            merged["components"].setdefault(kind, {}).update(entries)
-    return merged
 
 
 def request_schema(spec: Mapping[str, Any], method: str, path: str) -> Schema | None:

@@ -19,7 +19,7 @@ import attrs
 
 from ideogram_facade import _endpoints as endpoints
 from ideogram_facade.testing._envelope import envelope, upload_envelope
-from ideogram_facade.testing._faults import Fault, FaultPlan
+from ideogram_facade.testing._faults import FILES, Fault, FaultPlan
 from ideogram_facade.testing._jobs import Jobs
 from ideogram_facade.testing._records import RequestLog, RequestRecord, redact
 from ideogram_facade.testing._uploads import UPLOADS_PREFIX, Uploads
@@ -111,7 +111,7 @@ class Service:
     def _process(
         self, endpoint: str, request: Request, task_id: str
     ) -> Response | Awaitable[Response]:
-        if endpoint == "files":
+        if endpoint == FILES:
             return self._serve_file(request)
         if not self._authorized(request):
             return self._unauthorized(endpoint)
@@ -142,7 +142,7 @@ class Service:
 
     def _unauthorized(self, endpoint: str) -> Response:
         status = 401 if self._config.auth_error_as_http_status else 200
-        if endpoint.startswith("file-"):
+        if endpoints.named(endpoint).upload:
             return upload_envelope(401, _UNAUTHORIZED, status=status)
         return envelope(401, _UNAUTHORIZED, status=status)
 
@@ -169,7 +169,7 @@ class Service:
 
 def _endpoint(method: str, path: str) -> str | None:
     if path.startswith(FILES_PREFIX):
-        return "files" if method == "GET" else None
+        return FILES if method == "GET" else None
     route = _ROUTES.get(path)
     if route is None or route[0] != method:
         return None

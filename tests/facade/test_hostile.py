@@ -157,6 +157,7 @@ def _dripping_head(request: RawRequest) -> Iterator[bytes | float]:
 
 
 @pytest.mark.parametrize("script", [_dripping_answer, _dripping_head], ids=["body", "head"])
+@pytest.mark.slow
 def test_a_request_has_one_deadline_however_the_server_drips(
     against: Callable[..., tuple[Guarded, HostileServer]],
     script: Callable[[RawRequest], Iterator[bytes | float]],
@@ -172,6 +173,7 @@ def test_a_request_has_one_deadline_however_the_server_drips(
     assert time.monotonic() - started < 1.0 + 2.0
 
 
+@pytest.mark.slow
 def test_wait_returns_within_its_timeout_however_the_server_drips(
     against: Callable[..., tuple[Guarded, HostileServer]],
 ) -> None:
@@ -245,6 +247,7 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith(".part-"))
 
 
+@pytest.mark.slow
 def test_a_dripping_image_is_cut_off_at_its_deadline(
     against: Callable[..., tuple[Guarded, HostileServer]], tmp_path: Path
 ) -> None:

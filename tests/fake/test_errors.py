@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from ideogram_facade import _endpoints
 from ideogram_facade.testing import FakeApikley, ManualClock, TaskTiming
-from ideogram_facade.testing._schema import _load_spec
 
 CREATE = "/api/v1/jobs/createTask"
 RECORD = "/api/v1/jobs/recordInfo"
@@ -86,7 +86,7 @@ def test_body_that_is_not_json_is_422(http: httpx.Client) -> None:
 
 
 def test_a_spec_change_changes_what_the_fake_accepts() -> None:
-    spec = copy.deepcopy(dict(_load_spec()))
+    spec = copy.deepcopy(dict(_endpoints.spec()))
     create = spec["paths"][CREATE]["post"]["requestBody"]["content"]["application/json"]
     create["schema"]["properties"]["input"]["properties"]["num_images"]["enum"].append("8")
     create["schema"]["properties"]["input"]["properties"]["prompt"]["maxLength"] = 10

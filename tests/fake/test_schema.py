@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from ideogram_facade.testing._schema import _load_spec, request_schema, validate
+from ideogram_facade import _endpoints
+from ideogram_facade.testing._schema import request_schema, validate
 
 SPEC: dict[str, Any] = {
     "components": {
@@ -57,7 +58,7 @@ def test_validate(schema: dict[str, Any], value: object, errors: list[str]) -> N
 
 
 def test_the_vendored_spec_drives_every_request_body() -> None:
-    spec = _load_spec()
+    spec = _endpoints.spec()
     for method, path in [
         ("POST", "/api/v1/jobs/createTask"),
         ("POST", "/api/v1/common/download-url"),
