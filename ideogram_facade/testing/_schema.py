@@ -13,6 +13,7 @@ additionalProperties (the vendor documents never set it).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
