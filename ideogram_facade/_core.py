@@ -376,12 +376,11 @@ class Core:
                 attempt += 1
             if deadline is not None and self.clock() >= deadline:
                 raise self._timed_out(task_id, timeout, state, last_error)
-            asked = None
+            failed: ApikleyError | None = None
             try:
                 task = yield from self.get_task(task_id, deadline=deadline, retries=0)
             except TRANSIENT as error:
-                last_error = error
-                asked = getattr(error, "retry_after", None)
+                last_error = failed = error
                 logger.debug("poll of task %s failed, will retry: %s", task_id, error)
             else:
                 if task.state is not state:
@@ -392,9 +391,7 @@ class Core:
                     return task
                 if task.state is TaskState.FAIL:
                     raise _wire.failure(task)
-            pause = policy.jittered_delay(attempt)
-            if asked is not None:
-                pause = max(pause, min(asked, C.RETRY_AFTER_CAP))
+            pause = _retry.poll_pause(policy.jittered_delay(attempt), failed)
 
     def _timed_out(
         self,

@@ -4,6 +4,7 @@ Pure: no I/O and no client state; the caller passes what the decision needs.
 
     delay(idempotent=False, reply=httpx.ReadTimeout("..."), error=..., attempt=0, retries=2,
           deadline=None, now=0.0)      # None: a create may have gone through; never resend it
+    poll_pause(2.0, RateLimitError("...", retry_after=30.0))  # 30.0: asked for, under the cap
 """
 
 from __future__ import annotations
@@ -57,6 +58,19 @@ def delay(
     if deadline is not None and now + wait >= deadline:
         return None
     return wait
+
+
+def poll_pause(scheduled: float, failed: ApikleyError | None) -> float:
+    """The pause before the next poll of a task: the schedule's, or longer if the last poll
+    `failed` with a Retry-After.
+
+    Unlike `delay`, a long Retry-After is cut to the cap rather than given up on: `wait()` has
+    its own deadline, and the task keeps running meanwhile.
+    """
+    asked: float | None = getattr(failed, "retry_after", None)
+    if asked is None:
+        return scheduled
+    return max(scheduled, min(asked, C.RETRY_AFTER_CAP))
 
 
 def backoff(attempt: int) -> float:

@@ -76,6 +76,15 @@ def test_no_retry_outlives_the_deadline(left: float) -> None:
     assert _delay(ServerError("x"), idempotent=True, deadline=100.0 + left) is None
 
 
+def test_a_poll_waits_as_long_as_a_refusal_asked_but_never_past_the_cap() -> None:
+    assert _retry.poll_pause(2.0, None) == 2.0
+    assert _retry.poll_pause(2.0, ServerError("x")) == 2.0
+    assert _retry.poll_pause(2.0, RateLimitError("x", retry_after=7.0)) == 7.0
+    assert _retry.poll_pause(9.0, RateLimitError("x", retry_after=7.0)) == 9.0
+    too_long = RateLimitError("x", retry_after=C.RETRY_AFTER_CAP * 10)
+    assert _retry.poll_pause(2.0, too_long) == C.RETRY_AFTER_CAP
+
+
 def test_downloads_do_not_import_the_core() -> None:
     # One direction only: _core runs downloads, downloads know nothing of _core.
     source = Path(_retry.__file__).with_name("_downloads.py").read_text()
