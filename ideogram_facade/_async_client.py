@@ -5,7 +5,7 @@ the same methods, parameters, defaults and docstrings by construction.
 
 from ideogram_facade import AsyncCharacterClient
 
-async with AsyncCharacterClient() as client:          # key from APIKLEY_API_KEY
+async with AsyncCharacterClient() as client:  # key from APIKLEY_API_KEY
     task = await client.generate(
         "the same woman reading in a sunlit garden",
         "https://example.com/portrait.png",
@@ -202,8 +202,9 @@ class AsyncCharacterClient:
         if isinstance(effect, Fetch):
             return await self._fetch(effect)
         if isinstance(effect, Sleep):
-            # Imported on first use: asyncio costs more to import than httpx, and a program that
-            # only imports this package should not pay for it (the sync client takes `time`).
+            # Imported here, not at the top: asyncio costs more to import than httpx, and a program
+            # that only imports this package should not pay for it. (The sync client, derived
+            # from this one, imports `time` here likewise.)
             import asyncio
 
             await asyncio.sleep(effect.seconds)

@@ -1,5 +1,5 @@
-# Derived from _async_client.py by tools/unasync.py: edit that file, then run
-# `nox -s generate` (or `python tools/unasync.py`). `nox -s drift` fails on hand edits.
+# Generated from _async_client.py by tools/unasync.py: do not edit by hand. Edit that file,
+# then run `nox -s generate` (or `python tools/unasync.py`); `nox -s drift` fails otherwise.
 """`CharacterClient`: the synchronous client. All logic is in `_core`; this class does the I/O.
 
 `_client.py` is derived from `_async_client.py` by `tools/unasync.py`, so the two clients have
@@ -7,7 +7,7 @@ the same methods, parameters, defaults and docstrings by construction.
 
 from ideogram_facade import CharacterClient
 
-with CharacterClient() as client:          # key from APIKLEY_API_KEY
+with CharacterClient() as client:  # key from APIKLEY_API_KEY
     task = client.generate(
         "the same woman reading in a sunlit garden",
         "https://example.com/portrait.png",
@@ -200,8 +200,9 @@ class CharacterClient:
         if isinstance(effect, Fetch):
             return self._fetch(effect)
         if isinstance(effect, Sleep):
-            # Imported on first use: asyncio costs more to import than httpx, and a program that
-            # only imports this package should not pay for it (the sync client takes `time`).
+            # Imported here, not at the top: asyncio costs more to import than httpx, and a program
+            # that only imports this package should not pay for it. (The sync client, derived
+            # from this one, imports `time` here likewise.)
             import time
 
             time.sleep(effect.seconds)

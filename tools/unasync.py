@@ -1,4 +1,4 @@
-"""Derive the sync client from the async one, so that the two are written once.
+"""Derive the sync client from the async one, so that the client is written once.
 
     python tools/unasync.py            # rewrite ideogram_facade/_client.py
     python tools/unasync.py --check    # exit 1, printing the diff, if it is not what we derive
@@ -10,10 +10,13 @@ The drift check (`nox -s drift`) fails when someone edits the derived file by ha
 
 from __future__ import annotations
 
+import argparse
 import difflib
+import io
 import re
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,8 +24,8 @@ SOURCE = ROOT / "ideogram_facade" / "_async_client.py"
 TARGET = ROOT / "ideogram_facade" / "_client.py"
 
 HEADER = (
-    "# Derived from _async_client.py by tools/unasync.py: edit that file, then run\n"
-    "# `nox -s generate` (or `python tools/unasync.py`). `nox -s drift` fails on hand edits.\n"
+    "# Generated from _async_client.py by tools/unasync.py: do not edit by hand. Edit that file,\n"
+    "# then run `nox -s generate` (or `python tools/unasync.py`); `nox -s drift` fails otherwise.\n"
 )
 
 # Whole words, in this order: the longer names before the shorter ones they contain.
@@ -38,26 +41,49 @@ SUBSTITUTIONS = [
     (r"\bimport asyncio\b", "import time"),
     (r"\basync (def|with|for)\b", r"\1"),
     (r"\bawait ", ""),
-    # Prose that names the concurrency model.
-    (r"the asyncio client", "the synchronous client"),
-    (r"many asyncio tasks", "one or many threads"),
+    # The prose that names the concurrency model.
+    (r"\bthe asyncio client\b", "the synchronous client"),
+    (r"\bmany asyncio tasks\b", "one or many threads"),
 ]
 
+# Names that only async code uses: one left in the derived code means a substitution is missing.
+ASYNC_NAME = re.compile(
+    r"async|await|asyncio|anext|aclose|aiter\w*|__a(enter|exit|iter|next)__|Async\w*"
+)
 
-def derive(source: str) -> str:
+
+class UnasyncError(Exception):
+    pass
+
+
+def derive(async_source: str) -> str:
+    """The sync client that `async_source` makes, formatted as the project formats it."""
+    code = async_source
     for pattern, replacement in SUBSTITUTIONS:
-        source = re.sub(pattern, replacement, source)
-    return HEADER + source
+        code = re.sub(pattern, replacement, code)
+    code = _formatted(HEADER + code)
+    left = [
+        f"line {token.start[0]}: {token.line.strip()}"
+        for token in tokenize.generate_tokens(io.StringIO(code).readline)
+        if token.type == tokenize.NAME and ASYNC_NAME.fullmatch(token.string)
+    ]
+    if left:
+        raise UnasyncError(
+            "the derived sync client still has async code; add a substitution to "
+            "tools/unasync.py:\n" + "\n".join(left)
+        )
+    return code
 
 
-def formatted(code: str, path: Path = TARGET) -> str:
-    """`code` as the project's ruff formats it (and sorts its imports)."""
+def _formatted(code: str) -> str:
+    # The ruff of this environment (the pinned one), with the project's settings; named as the
+    # target so that its per-file settings apply wherever the output goes.
     for command in (
-        ["ruff", "check", "--select", "I", "--fix-only", "--quiet"],
-        ["ruff", "format", "--quiet"],
+        ["check", "--select", "I", "--fix-only", "--quiet"],  # the renames reorder imports
+        ["format", "--quiet"],
     ):
         result = subprocess.run(
-            [*command, "--stdin-filename", str(path), "-"],
+            [sys.executable, "-m", "ruff", *command, "--stdin-filename", str(TARGET), "-"],
             input=code,
             capture_output=True,
             text=True,
@@ -65,37 +91,51 @@ def formatted(code: str, path: Path = TARGET) -> str:
             check=False,
         )
         if result.returncode != 0:
-            raise SystemExit(f"ruff failed on the derived client:\n{result.stderr}")
+            raise UnasyncError(f"ruff failed on the derived sync client:\n{result.stderr}")
         code = result.stdout
     return code
 
 
-def main(argv: list[str]) -> int:
-    source = Path(argv[argv.index("--source") + 1]) if "--source" in argv else SOURCE
-    target = Path(argv[argv.index("--target") + 1]) if "--target" in argv else TARGET
-    expected = formatted(derive(source.read_text(encoding="utf-8")), target)
-    if "--check" not in argv:
-        target.write_text(expected, encoding="utf-8")
-        print(f"derived {target.name} from {source.name}")
-        return 0
+def drift(source: Path = SOURCE, target: Path = TARGET) -> list[str]:
+    """The unified diff from `target` to what `source` derives; empty when they are the same."""
     actual = target.read_text(encoding="utf-8") if target.exists() else ""
-    if actual == expected:
-        print(f"{target.name} is what tools/unasync.py derives from {source.name}")
-        return 0
-    diff = difflib.unified_diff(
-        actual.splitlines(keepends=True),
-        expected.splitlines(keepends=True),
-        f"committed/{target.name}",
-        f"derived/{target.name}",
+    expected = derive(source.read_text(encoding="utf-8"))
+    return list(
+        difflib.unified_diff(
+            actual.splitlines(keepends=True),
+            expected.splitlines(keepends=True),
+            f"committed/{target.name}",
+            f"derived/{target.name}",
+        )
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only compare; exit 1 on a change")
+    parser.add_argument("--source", type=Path, default=SOURCE, help="the async client")
+    parser.add_argument("--target", type=Path, default=TARGET, help="the derived sync client")
+    args = parser.parse_args(argv)
+    try:
+        if not args.check:
+            args.target.write_text(derive(args.source.read_text(encoding="utf-8")), "utf-8")
+            print(f"derived {args.target.name} from {args.source.name}")
+            return 0
+        diff = drift(args.source, args.target)
+    except UnasyncError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if not diff:
+        print(f"{args.target.name} is what tools/unasync.py derives from {args.source.name}")
+        return 0
     sys.stdout.writelines(diff)
     print(
-        f"\n{target.name} is not what tools/unasync.py derives from {source.name}: edit "
-        f"{source.name} instead, then run `nox -s generate`",
+        f"\n{args.target.name} is not what tools/unasync.py derives from {args.source.name}: "
+        f"edit {args.source.name} instead, then run `nox -s generate`",
         file=sys.stderr,
     )
     return 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())
