@@ -1,36 +1,41 @@
 """A model's options, read from its input schema in the vendored spec: one place per option.
 
-    option("rendering_speed")   # Option(choices=("TURBO", "BALANCED", "QUALITY"), default=...)
-    check("prompt", "")         # InvalidRequestError: prompt must not be empty
+    options()["rendering_speed"]   # Option(kind="string", choices=("TURBO", "BALANCED", ...),
+                                   #        default="BALANCED", required=False, ...)
+    options()["prompt"].check("")  # InvalidRequestError: prompt must not be empty
+    options("ideogram/character-remix")  # another model of the spec: its own input schema
 
-Enums, defaults and limits are the spec's; nothing here restates them, so a vendor change to a
-choice or a limit reaches the facade's checks and the CLI's flags on regeneration. The facade
-takes `num_images` as an int where the spec has the strings "1".."4", and `callback_url` is
-the request's top-level `callBackUrl`; everything else is named as in the spec.
+Enums, defaults, limits, descriptions and the required list are the spec's; nothing here
+names a field, so a vendor change to a choice, a limit or a field reaches the facade's checks
+and the CLI's flags on regeneration. Two rules are ours: a string enum of whole numbers (the
+spec's num_images, "1".."4") is taken as an int and sent as the spec's string, and a required
+string must not be blank.
+
+The shipped spec is read on first use, not on `import ideogram_facade`.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 
-from ._endpoints import CREATE_TASK, spec
+from ._endpoints import spec
 from ._exceptions import InvalidRequestError
 
+# The model this package drives; the spec may describe others (each with its own input schema).
 MODEL = "ideogram/character"
-# The spec's string enum "1".."4", which the facade takes as an int.
-_INTEGER_CHOICES = frozenset({"num_images"})
 
 
 @attrs.frozen
 class Option:
-    """One input field of a model: its JSON type, choices, default and limits, per the spec."""
+    """One input field of a model: its type, choices, default and limits, per the spec."""
 
     name: str
-    kind: str  # the JSON schema type: string, integer, number, boolean, array
+    kind: str  # the JSON schema type, as the facade takes it: string, integer, number, ...
     description: str = ""
     required: bool = False
     choices: tuple[Any, ...] | None = None
@@ -38,6 +43,7 @@ class Option:
     max_length: int | None = None
     minimum: float | None = None
     maximum: float | None = None
+    sent_as_text: bool = False  # an int here, the spec's string on the wire
 
     def check(self, value: object) -> None:
         """InvalidRequestError naming this option, the problem and the limit; None is unset."""
@@ -50,9 +56,8 @@ class Option:
                 shown = ", ".join(str(choice) for choice in self.choices)
                 raise InvalidRequestError(f"{self.name} must be one of {shown}; got {value!r}")
             return
-        expected = _PYTHON_TYPES[self.kind]
         if isinstance(value, bool) is not (self.kind == "boolean") or not isinstance(
-            value, expected
+            value, _PYTHON_TYPES[self.kind]
         ):
             raise InvalidRequestError(
                 f"{self.name} must be {_KIND_NAMES[self.kind]}; got {type(value).__name__}"
@@ -70,6 +75,10 @@ class Option:
             if self.maximum is not None and value > self.maximum:
                 raise InvalidRequestError(f"{self.name} must be <= {self.maximum}; got {value}")
 
+    def to_wire(self, value: Any) -> Any:
+        """`value`, checked, as the request body carries it."""
+        return str(value) if self.sent_as_text else value
+
 
 _PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
@@ -77,6 +86,7 @@ _PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {
     "number": (int, float),
     "boolean": bool,
     "array": list,
+    "object": dict,
 }
 _KIND_NAMES = {
     "string": "a string",
@@ -84,60 +94,75 @@ _KIND_NAMES = {
     "number": "a number",
     "boolean": "True or False",
     "array": "a list",
+    "object": "a dict",
 }
 
 
-def input_schema(
-    model: str = MODEL, document: Mapping[str, Any] | None = None
-) -> Mapping[str, Any]:
-    """The `input` object schema of `model`'s createTask request body."""
-    document = spec() if document is None else document
-    operation = document["paths"][CREATE_TASK.path][CREATE_TASK.method.lower()]
-    body = operation["requestBody"]["content"]["application/json"]["schema"]
-    for candidate in body.get("oneOf", [body]):
-        candidate = _resolve(candidate, document)
-        if model in candidate["properties"]["model"].get("enum", ()):
-            return _resolve(candidate["properties"]["input"], document)
-    raise InvalidRequestError(f"no model {model!r} in the vendored spec")
-
-
-def options_of(model: str = MODEL, document: Mapping[str, Any] | None = None) -> dict[str, Option]:
-    """Every input field of `model`, by name, as the spec describes it."""
+def options_of(model: str, document: Mapping[str, Any]) -> dict[str, Option]:
+    """Every input field of `model` in `document`, by name, in the spec's order."""
     schema = input_schema(model, document)
     required = set(schema.get("required", ()))
-    table = {}
-    for name, field in schema["properties"].items():
-        choices = tuple(field["enum"]) if "enum" in field else None
-        default = field.get("default")
-        if name in _INTEGER_CHOICES and choices is not None:
-            choices = tuple(int(choice) for choice in choices)
-            default = int(default) if default is not None else None
-        table[name] = Option(
-            name=name,
-            kind="integer" if name in _INTEGER_CHOICES else field.get("type", "string"),
-            description=field.get("description", ""),
-            required=name in required,
-            choices=choices,
-            default=default,
-            max_length=field.get("maxLength"),
-            minimum=field.get("minimum"),
-            maximum=field.get("maximum"),
-        )
-    return table
+    return {
+        name: _option(name, _resolve(field, document), name in required)
+        for name, field in schema.get("properties", {}).items()
+    }
 
 
 @functools.cache
-def _table(model: str) -> dict[str, Option]:
-    return options_of(model)
+def options(model: str = MODEL) -> Mapping[str, Option]:
+    """Every input field of `model`, as the shipped spec describes it (read once)."""
+    return MappingProxyType(options_of(model, spec()))
 
 
-def option(name: str, model: str = MODEL) -> Option:
-    """The option `name` of `model`, as the shipped spec describes it."""
-    return _table(model)[name]
+def optional(model: str = MODEL) -> dict[str, Option]:
+    """The fields of `model` a caller may leave out: the options of a request, as opposed to
+    its prompt and images."""
+    return {name: option for name, option in options(model).items() if not option.required}
 
 
-def check(name: str, value: object, model: str = MODEL) -> None:
-    option(name, model).check(value)
+def input_schema(model: str, document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The `input` object schema of the request body that names `model`, in any operation."""
+    for body in _request_bodies(document):
+        names = body.get("properties", {}).get("model", {})
+        if model in names.get("enum", [names.get("const")]):
+            return _resolve(body["properties"]["input"], document)
+    raise InvalidRequestError(f"no model {model!r} in the vendored spec")
+
+
+def _option(name: str, field: Mapping[str, Any], required: bool) -> Option:
+    kind = field.get("type", "string")
+    choices = tuple(field["enum"]) if "enum" in field else None
+    default = field.get("default")
+    whole_numbers = choices is not None and all(
+        isinstance(choice, str) and choice.isdecimal() for choice in choices
+    )
+    if choices is not None and whole_numbers:
+        kind, choices = "integer", tuple(int(choice) for choice in choices)
+        default = None if default is None else int(default)
+    return Option(
+        name=name,
+        kind=kind,
+        description=field.get("description", ""),
+        required=required,
+        choices=choices,
+        default=default,
+        max_length=field.get("maxLength"),
+        minimum=field.get("minimum"),
+        maximum=field.get("maximum"),
+        sent_as_text=whole_numbers,
+    )
+
+
+def _request_bodies(document: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """Every JSON request body schema of `document`, each alternative of a oneOf/anyOf apart."""
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, Mapping) or "requestBody" not in operation:
+                continue
+            content = _resolve(operation["requestBody"], document).get("content", {})
+            body = _resolve(content.get("application/json", {}).get("schema", {}), document)
+            for candidate in body.get("oneOf", body.get("anyOf", [body])):
+                yield _resolve(candidate, document)
 
 
 def _resolve(schema: Mapping[str, Any], document: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -41,14 +41,15 @@ from ._files import LocalImage
 
 
 class SubmitOptions(TypedDict, total=False):
-    """The options of `submit()` and `generate()`, all optional.
+    """The options of `submit()` and `generate()`, all optional; None or left out is unset.
 
-    Their choices, defaults and limits are the vendored spec's (`openapi/market/ideogram/`),
-    checked before any request; `ideogram-character generate --help` prints them, and
-    `ideogram_facade._options.option(name)` gives them to code. `rendering_speed`, `style`
-    and `image_size` take the spec's enum values, `num_images` an int, `expand_prompt` a bool
-    (MagicPrompt; None lets the service decide), `seed` an int, `negative_prompt` text, and
-    `callback_url` an http(s) URL the service POSTs the result to.
+    For typing only: the options a call takes, and their choices, defaults and limits, are the
+    input fields of the model's request body in the vendored spec (`openapi/market/ideogram/`),
+    read by `ideogram_facade._options` and checked from there before any request. `ideogram-
+    character generate --help` prints them; `ideogram_facade._options.options()` gives them to
+    code. Every field is named and typed as in the spec, except `num_images` (an int; the spec
+    sends it as a string) and `callback_url` (the request's `callBackUrl`: an http(s) URL the
+    service POSTs the result to). A test keeps these keys and the spec's optional fields equal.
     """
 
     rendering_speed: RenderingSpeed
@@ -59,9 +60,6 @@ class SubmitOptions(TypedDict, total=False):
     seed: int | None
     negative_prompt: str | None
     callback_url: str | None
-
-
-_OPTION_NAMES = frozenset(SubmitOptions.__annotations__)
 
 
 @attrs.frozen
@@ -132,20 +130,21 @@ def check_task_id(task_id: object) -> str:
 
 
 def check_options(prompt: str, options: SubmitOptions) -> None:
-    """Every createTask option except the reference image, checked against the spec's table."""
-    unknown = options.keys() - _OPTION_NAMES
+    """The prompt and every option, checked against the spec's table of the model's fields."""
+    table = _options.optional()
+    unknown = options.keys() - table.keys() - {"callback_url"}
     if unknown:
         raise InvalidRequestError(
             f"unknown option(s) {', '.join(sorted(unknown))}; the options are "
-            f"{', '.join(SubmitOptions.__annotations__)}"
+            f"{', '.join([*table, 'callback_url'])}"
         )
-    _options.check("prompt", prompt)
+    _options.options()["prompt"].check(prompt)
     for name, value in options.items():
         if name == "callback_url":
             if value is not None:
                 check_url("callback_url", value)
         else:
-            _options.check(name, value)
+            table[name].check(value)
 
 
 def create_task(
@@ -164,8 +163,8 @@ def create_task(
     check_url("reference_image", reference_image_url)
     given: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
     callback_url = given.pop("callback_url", UNSET)
-    if "num_images" in given:
-        given["num_images"] = str(given["num_images"])  # the spec's enum is of strings
+    table = _options.optional()
+    given = {name: table[name].to_wire(value) for name, value in given.items()}
     body = CreateTaskRequest(
         call_back_url=callback_url,
         input_=CharacterInput(prompt=prompt, reference_image_urls=[reference_image_url], **given),

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from ideogram_facade import __version__
 from ideogram_facade._constants import DEFAULT_WAIT_TIMEOUT
-from ideogram_facade._options import option
+from ideogram_facade._options import Option, optional
 
 from ._exitcodes import PROG
 
@@ -67,44 +66,91 @@ def _common(json_output: bool = True) -> argparse.ArgumentParser:
     return parent
 
 
+# The command line's own short spellings of some options; any other option of the model is
+# --<its name in the spec>, so a field the vendor adds becomes a flag on regeneration.
+_SHORT_FLAGS: dict[str, tuple[str, ...]] = {
+    "rendering_speed": ("--speed",),
+    "image_size": ("--size",),
+    "num_images": ("-n", "--num-images"),
+    "negative_prompt": ("--negative",),
+}
+# What an option is, in a few words; one without shows the spec's description. Choices,
+# default and limits are the spec's, added to the help by _help().
+_PHRASES: dict[str, str] = {
+    "rendering_speed": "rendering speed",
+    "style": "style",
+    "image_size": "image size",
+    "num_images": "images to generate",
+    "seed": "random seed, for repeatable results",
+    "negative_prompt": "what the image should not show",
+    "expand_prompt": "MagicPrompt: let the service rewrite the prompt",
+}
+# What the service does with an option the spec gives no default, when it is left out.
+_WHEN_UNSET = {"seed": "random", "expand_prompt": "the service decides"}
+_ARGUMENT_TYPES: dict[str, type] = {"string": str, "integer": int, "number": float}
+# Text reads better than its name as the placeholder; numbers show their name (--seed SEED).
+_METAVARS = {"string": "TEXT"}
+
+
+def option_flags() -> dict[str, tuple[str, ...]]:
+    """The flags of each request option of the model, by its name in the spec.
+
+    Lists and objects (the image URLs) are not flags: the images of a request are its
+    --reference.
+    """
+    return {
+        name: _SHORT_FLAGS.get(name, ("--" + name.replace("_", "-"),))
+        for name, spec in optional().items()
+        if spec.kind == "boolean" or spec.kind in _ARGUMENT_TYPES
+    }
+
+
+def _help(spec: Option) -> str:
+    text = _PHRASES.get(spec.name) or " ".join(spec.description.split())
+    if spec.max_length is not None:
+        text += f", at most {spec.max_length} characters"
+    if spec.minimum is not None:
+        text += f", at least {spec.minimum:g}"
+    if spec.maximum is not None:
+        text += f", at most {spec.maximum:g}"
+    default = _WHEN_UNSET.get(spec.name) if spec.default is None else spec.default
+    if default is not None:
+        text += f" (default: {default})"
+    return text.replace("%", "%%")  # argparse formats help with %
+
+
 def _request_options(parser: argparse.ArgumentParser, *, batch: bool) -> None:
-    """The createTask options; in a batch they are defaults for lines that leave them out."""
+    """The createTask options, from the spec; in a batch they are defaults for lines that
+    leave them out. Each is stored under its name in the spec; the facade fills in defaults."""
     group = parser.add_argument_group(
         "request options (defaults for lines that don't set them)" if batch else "request options"
     )
-
-    def spec_option(flags: tuple[str, ...], name: str, what: str, **extra: Any) -> None:
-        # Choices and default as the vendored spec has them; the facade fills the default in.
-        spec = option(name)
-        default = "" if spec.default is None else f" (default: {spec.default})"
-        group.add_argument(*flags, choices=spec.choices, help=f"{what}{default}", **extra)
-
     if batch:
         group.add_argument(
             "--reference",
             metavar="URL|PATH",
             help="reference portrait for lines without one: an http(s) URL or a local image",
         )
-    spec_option(("--speed",), "rendering_speed", "rendering speed")
-    spec_option(("--style",), "style", "style")
-    spec_option(("--size",), "image_size", "image size")
-    spec_option(("-n", "--num-images"), "num_images", "images to generate", type=int)
-    group.add_argument(
-        "--seed", type=int, help="random seed, for repeatable results (default: random)"
-    )
-    group.add_argument(
-        "--negative",
-        metavar="TEXT",
-        help="what the image should not show, at most "
-        f"{option('negative_prompt').max_length} characters (default: none)",
-    )
-    group.add_argument(
-        "--expand-prompt",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="MagicPrompt: let the service rewrite the prompt (default: the service decides, "
-        "documented as on)",
-    )
+    table = optional()
+    for name, flags in option_flags().items():
+        spec = table[name]
+        if spec.kind == "boolean":
+            group.add_argument(
+                *flags,
+                dest=name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=_help(spec),
+            )
+        else:
+            group.add_argument(
+                *flags,
+                dest=name,
+                type=_ARGUMENT_TYPES[spec.kind],
+                choices=spec.choices,
+                metavar=None if spec.choices else _METAVARS.get(spec.kind),
+                help=_help(spec),
+            )
     group.add_argument(
         "--callback-url",
         metavar="URL",

@@ -8,6 +8,7 @@ request.key()          # a stable hash of what would be sent, for the batch jour
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -16,34 +17,38 @@ from pathlib import Path
 from typing import Any, cast
 
 from ideogram_facade import SubmitOptions
+from ideogram_facade._options import optional
 from ideogram_facade._requests import check_options
 
-# Both spellings are accepted in batch files: the CLI's option names and the API's field names.
-FIELD_NAMES: dict[str, str] = {
-    "prompt": "prompt",
-    "reference": "reference",
-    "reference_image": "reference",
-    "reference_image_url": "reference",
-    "speed": "rendering_speed",
-    "rendering_speed": "rendering_speed",
-    "style": "style",
-    "size": "image_size",
-    "image_size": "image_size",
-    "n": "num_images",
-    "num_images": "num_images",
-    "seed": "seed",
-    "negative": "negative_prompt",
-    "negative_prompt": "negative_prompt",
-    "expand_prompt": "expand_prompt",
-    "no_expand_prompt": "no_expand_prompt",
-    "callback_url": "callback_url",
-}
+from ._parser import option_flags
+
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 
 
 class RequestError(ValueError):
     """A field of a request cannot be used; the message names it."""
+
+
+@functools.cache
+def field_names() -> Mapping[str, str]:
+    """Each name a batch file may give a field, to the field's name in the spec (`reference`
+    for the reference image). Both spellings work: the command line's and the spec's; a yes/no
+    option can also be given negated, as no_<name>."""
+    names = {
+        "prompt": "prompt",
+        "reference": "reference",
+        "reference_image": "reference",
+        "reference_image_url": "reference",
+        "callback_url": "callback_url",
+    }
+    table = optional()
+    for name, flags in option_flags().items():
+        for spelling in (name, *(flag.lstrip("-").replace("-", "_") for flag in flags)):
+            names[spelling] = name
+            if table[name].kind == "boolean":
+                names["no_" + spelling] = "no_" + name
+    return names
 
 
 def is_url(reference: str) -> bool:
@@ -67,18 +72,20 @@ class Request:
         any current folder (and its journal keys don't depend on it).
         """
         values: dict[str, Any] = {}
+        names = field_names()
         for name, value in record.items():
-            canonical = FIELD_NAMES.get(str(name).strip().lower().replace("-", "_"))
+            canonical = names.get(str(name).strip().lower().replace("-", "_"))
             if canonical is None:
-                known = ", ".join(sorted(FIELD_NAMES))
+                known = ", ".join(sorted(names))
                 raise RequestError(f"unknown field {name!r}; the fields are {known}")
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue  # an empty CSV cell or a JSON null: use the default
             if canonical in values:
                 raise RequestError(f"field {canonical!r} is given twice")
             values[canonical] = value
-        if "no_expand_prompt" in values:
-            values.setdefault("expand_prompt", not _boolean(values.pop("no_expand_prompt")))
+        for name in optional():
+            if "no_" + name in values:
+                values.setdefault(name, not _boolean(name, values.pop("no_" + name)))
         return cls._from_values({**(defaults or {}), **values}, base)
 
     @classmethod
@@ -95,14 +102,11 @@ class Request:
             )
         # Text from a command line or a batch file becomes the types the facade takes; its
         # checks (the spec's choices and limits) then run here, before anything is uploaded.
+        table = optional()
         options: dict[str, Any] = {}
         for name, value in values.items():
-            if name in ("num_images", "seed"):
-                options[name] = _integer(name, value)
-            elif name == "expand_prompt":
-                options[name] = _boolean(value)
-            else:
-                options[name] = str(value)
+            kind = table[name].kind if name in table else "string"
+            options[name] = _CONVERSIONS[kind](name, value)
         check_options(prompt, cast(SubmitOptions, options))  # InvalidRequestError: exit 5
         return cls(prompt, resolve(reference, base), cast(SubmitOptions, options))
 
@@ -125,16 +129,7 @@ class Request:
 
 def option_values(args: argparse.Namespace) -> dict[str, Any]:
     """The request options given on the command line, by API name; unset ones left out."""
-    given = {
-        "rendering_speed": args.speed,
-        "style": args.style,
-        "image_size": args.size,
-        "num_images": args.num_images,
-        "seed": args.seed,
-        "negative_prompt": args.negative,
-        "expand_prompt": args.expand_prompt,
-        "callback_url": args.callback_url,
-    }
+    given = {name: getattr(args, name) for name in (*option_flags(), "callback_url")}
     return {name: value for name, value in given.items() if value is not None}
 
 
@@ -155,7 +150,16 @@ def _integer(name: str, value: object) -> int:
     raise RequestError(f"{name} must be a whole number; got {value!r}")
 
 
-def _boolean(value: object) -> bool:
+def _number(name: str, value: object) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    try:
+        return float(str(value))
+    except ValueError:
+        raise RequestError(f"{name} must be a number; got {value!r}") from None
+
+
+def _boolean(name: str, value: object) -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -163,4 +167,12 @@ def _boolean(value: object) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise RequestError(f"expand_prompt must be true or false; got {value!r}")
+    raise RequestError(f"{name} must be true or false; got {value!r}")
+
+
+def _text(name: str, value: object) -> str:
+    return str(value)
+
+
+# From a batch file's JSON or CSV value to what the facade takes, by the spec's type.
+_CONVERSIONS = {"integer": _integer, "number": _number, "boolean": _boolean, "string": _text}

@@ -13,7 +13,10 @@ from typing import get_args
 import pytest
 
 import ideogram_facade
+from ideogram_facade._constants import DEFAULT_WAIT_TIMEOUT
+from ideogram_facade._options import optional
 from ideogram_facade.cli import main
+from ideogram_facade.cli._parser import option_flags
 from ideogram_facade.testing import FakeApikley, Fault, TaskTiming
 
 from .support import CLI, CLI_WITHOUT_RICH, check_output, cli_env, is_png, run_cli
@@ -70,10 +73,9 @@ def test_help_lists_the_allowed_values_of_each_enum(
             assert value in text, value
 
 
-def test_generate_help_shows_the_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+def test_generate_help_shows_the_wait_timeout(capsys: pytest.CaptureFixture[str]) -> None:
     text = " ".join(help_text("generate", capsys).split())
-    for default in ("default: BALANCED", "default: AUTO", "default: square_hd", "default: 900"):
-        assert default in text
+    assert f"(default: {DEFAULT_WAIT_TIMEOUT:g})" in text
 
 
 @pytest.mark.parametrize(
@@ -339,30 +341,46 @@ def test_every_exit_code_is_documented_in_help_and_docs() -> None:
         assert f" {code.value} " in f" {listed} ", code
 
 
+@pytest.mark.parametrize("command", ["generate", "submit"])
 def test_a_bad_option_with_a_local_reference_uploads_nothing(
-    fake: FakeApikley, tmp_path: Path
+    command: str, fake: FakeApikley, portrait: Path, tmp_path: Path
 ) -> None:
-    portrait = tmp_path / "me.png"
-    portrait.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
-    for arguments in (["generate", "   "], ["generate", "a pilot", "--negative", "x" * 5001]):
+    limit = optional()["negative_prompt"].max_length or 0
+    for arguments, message in [
+        ([""], "prompt must not be empty"),
+        (["   "], "prompt must not be empty"),
+        (["a pilot", "--negative", "x" * (limit + 1)], f"the limit is {limit}"),
+    ]:
         result = run_cli(
-            *arguments,
-            "--reference",
-            str(portrait),
-            "--out",
-            str(tmp_path / "o"),
-            env=cli_env(fake),
+            command, *arguments, "--reference", portrait, env=cli_env(fake), cwd=tmp_path
         )
         assert result.code == 5, result.stderr
-    assert [r.endpoint for r in fake.requests] == []
+        assert message in result.stderr
+    assert fake.requests == []
+    assert fake.uploads == {}
+    assert fake.creates_received == 0
+    # The same command with a good prompt does upload and create: the counts above can move.
+    assert run_cli("submit", "a pilot", "--reference", portrait, env=cli_env(fake)).code == 0
+    assert len(fake.uploads) == 1
+    assert fake.creates_received == 1
 
 
-def test_help_shows_the_choices_and_defaults_of_the_spec(fake: FakeApikley) -> None:
-    from ideogram_facade._options import option
-
-    text = " ".join(run_cli("generate", "--help", env=cli_env(fake)).stdout.split())
-    for name in ("rendering_speed", "style", "image_size"):
-        spec = option(name)
-        assert "{" + ",".join(spec.choices or ()) + "}" in text
-        assert f"(default: {spec.default})" in text
-    assert f"at most {option('negative_prompt').max_length} characters" in text
+@pytest.mark.parametrize("command", ["generate", "submit", "batch"])
+def test_help_shows_every_option_with_the_choices_defaults_and_limits_of_the_spec(
+    command: str, fake: FakeApikley
+) -> None:
+    text = " ".join(run_cli(command, "--help", env=cli_env(fake)).stdout.split())
+    table = optional()
+    assert set(option_flags()) == set(table), "every option of the model has a flag"
+    for name, flags in option_flags().items():
+        spec = table[name]
+        for flag in flags:
+            assert flag in text, flag
+        if spec.choices is not None:
+            assert f"{flags[-1]} {{{','.join(map(str, spec.choices))}}}" in text, name
+        if spec.default is not None:
+            assert f"(default: {spec.default})" in text, name
+        if spec.max_length is not None:
+            assert f"at most {spec.max_length} characters" in text, name
+        if spec.kind == "boolean":
+            assert f"--no-{flags[-1].removeprefix('--')}" in text, name

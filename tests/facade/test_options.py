@@ -3,68 +3,182 @@
 from __future__ import annotations
 
 import copy
+import re
+import subprocess
+import sys
 from typing import Any
 
+import attrs
 import pytest
 
-from ideogram_facade import InvalidRequestError, _options
+from ideogram_facade import InvalidRequestError, SubmitOptions, _options
 from ideogram_facade._endpoints import spec
+from ideogram_facade._generated.models import CharacterInput
 from ideogram_facade._generated.models.image_size import IMAGE_SIZE_VALUES
+from ideogram_facade._generated.models.num_images import NUM_IMAGES_VALUES
 from ideogram_facade._generated.models.rendering_speed import RENDERING_SPEED_VALUES
 from ideogram_facade._generated.models.style import STYLE_VALUES
-from ideogram_facade._requests import check_options
+from ideogram_facade._requests import check_options, create_task
 from tools import codegen
 
+URL = "https://example.com/portrait.png"
 
-def _input(document: Any) -> Any:
+
+def character_input(document: Any) -> Any:
+    """The character model's input schema, found the plain way (not through _options)."""
     body = document["paths"]["/api/v1/jobs/createTask"]["post"]["requestBody"]
     return body["content"]["application/json"]["schema"]["properties"]["input"]
 
 
-def test_the_table_is_what_the_vendored_document_says() -> None:
-    fields = _input(codegen.merge())["properties"]
-    table = _options.options_of()
-    assert table["prompt"].max_length == fields["prompt"]["maxLength"]
-    assert table["prompt"].required
-    assert table["negative_prompt"].max_length == fields["negative_prompt"]["maxLength"]
-    assert table["num_images"].choices == tuple(int(n) for n in fields["num_images"]["enum"])
-    assert table["num_images"].default == int(fields["num_images"]["default"])
+def test_the_table_is_what_the_vendored_documents_say() -> None:
+    schema = character_input(codegen.merge())
+    table = _options.options()
+    assert list(table) == list(schema["properties"])
+    for name, field in schema["properties"].items():
+        option = table[name]
+        assert option.required is (name in schema["required"]), name
+        assert option.max_length == field.get("maxLength"), name
+        assert option.minimum == field.get("minimum"), name
+        assert option.maximum == field.get("maximum"), name
+        assert option.description == field["description"], name
+        if "enum" in field:
+            assert [option.to_wire(choice) for choice in option.choices or ()] == field["enum"]
+        if "default" in field:
+            assert option.to_wire(option.default) == field["default"], name
+        else:
+            assert option.default is None, name
+        # A whole-number enum is an int for the facade; every other kind is the spec's.
+        whole = all(str(choice).isdecimal() for choice in field.get("enum", ["x"]))
+        assert option.kind == ("integer" if whole else field["type"]), name
+    assert table["num_images"].kind == "integer"
+
+
+def test_the_table_agrees_with_the_generated_models() -> None:
+    table = _options.options()
     assert set(table["style"].choices or ()) == STYLE_VALUES
     assert set(table["image_size"].choices or ()) == IMAGE_SIZE_VALUES
     assert set(table["rendering_speed"].choices or ()) == RENDERING_SPEED_VALUES
-    assert table["rendering_speed"].default == fields["rendering_speed"]["default"]
-    assert table["image_size"].default == fields["image_size"]["default"]
+    assert {str(n) for n in table["num_images"].choices or ()} == NUM_IMAGES_VALUES
+    generated = {field.name: field for field in attrs.fields(CharacterInput) if field.init}
+    assert set(generated) == set(table)
+    for name, option in table.items():
+        if option.default is not None:
+            assert generated[name].default == option.to_wire(option.default), name
+
+
+def test_submit_options_types_exactly_the_optional_fields() -> None:
+    # The TypedDict is for type checkers; what a call takes at runtime is the spec's. A field
+    # the vendor adds fails here until SubmitOptions names it.
+    assert set(SubmitOptions.__annotations__) == {*_options.optional(), "callback_url"}
+    assert not set(_options.optional()) & {"prompt", "reference_image_urls"}
+
+
+def test_create_task_sends_the_spec_defaults_and_its_wire_types() -> None:
+    body = create_task("https://api.example", "a knight", URL, {})
+    sent = body.json["input"]
+    for name, option in _options.optional().items():
+        if option.default is not None:
+            assert sent[name] == option.to_wire(option.default), name
+    two = create_task("https://api.example", "a knight", URL, {"num_images": 2, "seed": 7})
+    assert two.json["input"]["num_images"] == "2"
+    assert two.json["input"]["seed"] == 7
 
 
 def test_a_spec_change_changes_the_checks() -> None:
     changed = copy.deepcopy(dict(spec()))
-    fields = _input(changed)["properties"]
-    fields["style"]["enum"].append("ANIME")
+    fields = character_input(changed)["properties"]
+    fields["style"]["enum"].append("NEW-STYLE")
     fields["negative_prompt"]["maxLength"] = 10
-    table = _options.options_of(document=changed)
-    table["style"].check("ANIME")
-    with pytest.raises(InvalidRequestError, match="the limit is 10"):
+    more = max(_options.options()["num_images"].choices or ()) + 1
+    fields["num_images"]["enum"].append(str(more))
+    fields["rendering_speed"]["default"] = "TURBO"
+    fields["strength"] = {"type": "number", "minimum": 0.1, "maximum": 1, "default": 0.8}
+    table = _options.options_of(_options.MODEL, changed)
+    table["style"].check("NEW-STYLE")
+    table["num_images"].check(more)
+    assert table["rendering_speed"].default == "TURBO"
+    with pytest.raises(InvalidRequestError, match=r"negative_prompt is 11 .* the limit is 10"):
         table["negative_prompt"].check("x" * 11)
+    table["strength"].check(0.5)
+    with pytest.raises(InvalidRequestError, match=re.escape("strength must be >= 0.1; got 0.05")):
+        table["strength"].check(0.05)
+    with pytest.raises(InvalidRequestError, match=re.escape("strength must be <= 1; got 1.5")):
+        table["strength"].check(1.5)
+    with pytest.raises(InvalidRequestError, match="strength must be a number; got str"):
+        table["strength"].check("0.5")
+    # ...while the shipped spec's table still says what the shipped spec says.
     with pytest.raises(InvalidRequestError, match="style must be one of"):
-        _options.options_of()["style"].check("ANIME")
+        _options.options()["style"].check("NEW-STYLE")
+    with pytest.raises(InvalidRequestError, match="num_images must be one of"):
+        _options.options()["num_images"].check(more)
 
 
-@pytest.mark.parametrize(
-    ("prompt", "options", "message"),
-    [
+def test_each_model_has_the_options_of_its_own_input_schema() -> None:
+    # Two models' bodies in one createTask operation, as a oneOf told apart by `model`.
+    document = copy.deepcopy(dict(spec()))
+    operation = document["paths"]["/api/v1/jobs/createTask"]["post"]
+    content = operation["requestBody"]["content"]["application/json"]
+    character = content["schema"]
+    remix = copy.deepcopy(character)
+    remix["properties"]["model"]["enum"] = ["ideogram/character-remix"]
+    remix_input = remix["properties"]["input"]
+    remix_input["properties"]["negative_prompt"]["maxLength"] = 500
+    remix_input["properties"]["image_url"] = {"type": "string", "description": "the base image"}
+    remix_input["required"].append("image_url")
+    document["components"].setdefault("schemas", {})["RemixBody"] = remix
+    content["schema"] = {"oneOf": [character, {"$ref": "#/components/schemas/RemixBody"}]}
+
+    mine = _options.options_of(_options.MODEL, document)
+    theirs = _options.options_of("ideogram/character-remix", document)
+    assert mine == _options.options()
+    assert theirs["negative_prompt"].max_length == 500
+    assert theirs["image_url"].required
+    assert "image_url" not in mine
+    with pytest.raises(InvalidRequestError, match="no model 'ideogram/nothing'"):
+        _options.options_of("ideogram/nothing", document)
+
+
+def test_importing_the_package_reads_no_spec() -> None:
+    code = (
+        "import sys, ideogram_facade; from ideogram_facade import _endpoints, _options; "
+        "print(_endpoints.spec.cache_info().currsize, _options.options.cache_info().currsize, "
+        "'ideogram_facade._generated.models' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert done.stdout.split() == ["0", "0", "False"]
+
+
+def _cases() -> list[tuple[str, dict[str, Any], str]]:
+    table = _options.options()
+    prompt_limit = table["prompt"].max_length or 0
+    negative_limit = table["negative_prompt"].max_length or 0
+    styles = ", ".join(map(str, table["style"].choices or ()))
+    counts = ", ".join(map(str, table["num_images"].choices or ()))
+    return [
         ("", {}, "prompt must not be empty"),
-        ("x" * 5001, {}, "the limit is 5000"),
-        ("a knight", {"style": "ANIME"}, "style must be one of AUTO, REALISTIC, FICTION"),
-        ("a knight", {"num_images": 5}, "num_images must be one of 1, 2, 3, 4"),
+        (" \n", {}, "prompt must not be empty"),
+        ("x" * (prompt_limit + 1), {}, f"prompt is {prompt_limit + 1} .* limit is {prompt_limit}"),
+        ("a knight", {"style": "NO-SUCH"}, f"style must be one of {styles}; got 'NO-SUCH'"),
+        ("a knight", {"num_images": max(table["num_images"].choices or ()) + 1}, counts),
         ("a knight", {"num_images": True}, "num_images must be one of"),
-        ("a knight", {"seed": "7"}, "seed must be an int"),
-        ("a knight", {"expand_prompt": 1}, "expand_prompt must be True or False"),
-        ("a knight", {"negative_prompt": "x" * 5001}, "the limit is 5000"),
-        ("a knight", {"speed": "TURBO"}, "unknown option"),
-    ],
-)
+        ("a knight", {"seed": "7"}, "seed must be an int; got str"),
+        ("a knight", {"expand_prompt": 1}, "expand_prompt must be True or False; got int"),
+        ("a knight", {"negative_prompt": "x" * (negative_limit + 1)}, f"limit is {negative_limit}"),
+        ("a knight", {"callback_url": "/relative"}, "callback_url must be an absolute"),
+        ("a knight", {"speed": "TURBO"}, "unknown option.*speed; the options are rendering_speed"),
+    ]
+
+
+@pytest.mark.parametrize(("prompt", "options", "message"), _cases())
 def test_each_option_is_checked_with_a_message_that_names_it(
     prompt: str, options: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(InvalidRequestError, match=message):
         check_options(prompt, options)  # type: ignore[arg-type]
+
+
+def test_every_choice_and_unset_option_passes() -> None:
+    for name, option in _options.optional().items():
+        check_options("a knight", {name: None})  # type: ignore[misc]
+        for choice in option.choices or ():
+            check_options("a knight", {name: choice})  # type: ignore[misc]
