@@ -14,6 +14,8 @@ import hashlib
 import struct
 import zlib
 
+from ideogram_facade._options import options
+
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 # Long side 128 px keeps downloads tiny; square_hd is larger than square, as upstream.
@@ -25,12 +27,12 @@ _DIMENSIONS = {
     "landscape_4_3": (128, 96),
     "landscape_16_9": (128, 72),
 }
-DEFAULT_SIZE = "square_hd"
 
 
 def image_dimensions(image_size: str | None) -> tuple[int, int]:
-    """(width, height) for an `image_size` value; unknown values get the default's."""
-    return _DIMENSIONS.get(image_size or DEFAULT_SIZE, _DIMENSIONS[DEFAULT_SIZE])
+    """(width, height) for an `image_size` value; left out or unknown, the spec's default's."""
+    default = options()["image_size"].default
+    return _DIMENSIONS.get(image_size or default, _DIMENSIONS[default])
 
 
 def render_png(prompt: str, seed: int | None, index: int, size: tuple[int, int]) -> bytes:
