@@ -25,6 +25,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+if __name__ == "__main__":  # run as tools/codegen.py: sys.path has tools/, not the checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools import specdiff
+
 ROOT = Path(__file__).resolve().parent.parent
 OPENAPI = ROOT / "openapi"
 GENERATED = ROOT / "generated"
@@ -176,6 +180,7 @@ def main(argv: list[str]) -> int:
             lines = drift()
             if lines:
                 sys.stdout.writelines(lines)
+                print("\n" + specdiff.drift_summary(OPENAPI))
                 print(
                     "\ngenerated/ is out of date with openapi/: run `nox -s generate` "
                     "and commit both.",
@@ -184,13 +189,16 @@ def main(argv: list[str]) -> int:
                 return 1
             print("generated/ matches openapi/")
         elif command == "update":
+            before = specdiff.load(OPENAPI)
             changed = update(base_url=rest[0] if rest else None)
             print("changed: " + (", ".join(changed) or "nothing"))
+            if changed:
+                print(specdiff.after_update(before, OPENAPI))
             generate()
         else:
             print(f"unknown command {command!r}: generate, drift or update", file=sys.stderr)
             return 2
-    except CodegenError as error:
+    except (CodegenError, specdiff.SpecDiffError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
