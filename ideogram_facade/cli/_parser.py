@@ -29,6 +29,13 @@ exit codes:
   130  interrupted (SIGINT, Ctrl-C)
   143  terminated (SIGTERM)
 """
+# The manual (docs/cli.md) is not installed with the package: point to where it can be read.
+MORE_HELP = f"""
+more:
+  {PROG} COMMAND --help    a command's options, their choices and defaults
+  the reference site's "Command line" page: the manual (`nox -s docs` builds the site
+  from a checkout of ideogram-facade into site/)
+"""
 
 
 def _positive_float(text: str) -> float:
@@ -185,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Generate images of one character in new scenes with Apikley's "
         "ideogram/character model. The API key comes from APIKLEY_API_KEY.",
-        epilog=EXIT_CODES,
+        epilog=EXIT_CODES + MORE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -198,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=summary,
             description=summary,
             parents=[common],
-            epilog=EXIT_CODES,
+            epilog=EXIT_CODES + MORE_HELP,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
@@ -248,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     batch = command(
         "batch",
-        "run many requests from a JSON Lines or CSV file; resumable (see docs/cli.md)",
+        "run many requests from a JSON Lines or CSV file; resumable (see the manual)",
     )
     batch.add_argument(
         "file",

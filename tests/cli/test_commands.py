@@ -59,6 +59,21 @@ def test_every_command_has_help_with_sandbox_and_exit_codes(
     assert "130" in text
 
 
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help_points_to_command_help_and_the_site_not_to_a_file_not_installed(
+    command: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if command is None:
+        assert main(["--help"]) == 0
+        text = " ".join(capsys.readouterr().out.split())
+    else:
+        text = " ".join(help_text(command, capsys).split())
+    assert "ideogram-character COMMAND --help" in text
+    assert 'reference site\'s "Command line" page' in text
+    assert "`nox -s docs`" in text
+    assert "docs/" not in text  # the wheel has no docs/
+
+
 @pytest.mark.parametrize("command", ["generate", "submit", "batch"])
 def test_help_lists_the_allowed_values_of_each_enum(
     command: str, capsys: pytest.CaptureFixture[str]

@@ -32,3 +32,13 @@ def test_the_quick_start_runs(block: str, tmp_path: Path, monkeypatch: pytest.Mo
     assert sorted(p.suffix for p in (tmp_path / "out").iterdir()) == [".png"] * (
         2 if "num_images=2" in block else fake.creates_accepted
     )
+
+
+def test_the_first_setup_makes_a_virtual_environment_before_pip_install() -> None:
+    # A system Python under PEP 668 (Debian 12, ...) refuses `pip install` outright.
+    section = README.split("## Try it", 1)[1].split("\n## ", 1)[0]
+    first_block = re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL)[0]
+    commands = first_block.splitlines()
+    assert commands[0] == "python3 -m venv .venv && . .venv/bin/activate"
+    assert any("pip install" in command for command in commands[1:])
+    assert "pip install" not in commands[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import httpx
 import pytest
 
 from ideogram_facade.testing import FakeApikley, Fault, ManualClock, TaskTiming
+from ideogram_facade.testing.__main__ import main as serve_main
 
 ROOT = Path(__file__).resolve().parents[2]
 BODY = {
@@ -205,3 +207,50 @@ def test_serve_command_prints_url_and_key_as_json() -> None:
         finally:
             process.terminate()
             assert process.wait(10) == 0
+
+
+def test_serve_prints_the_exports_that_point_the_cli_at_it() -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "generated")])}
+    command = [sys.executable, "-m", "ideogram_facade.testing", "serve", "--api-key", "k 1"]
+    command += ["--credits", "1234"]
+    pipe = subprocess.PIPE
+    with subprocess.Popen(command, stdout=pipe, stderr=pipe, text=True, env=env) as process:
+        try:
+            assert process.stdout is not None
+            assert process.stderr is not None
+            line = json.loads(process.stdout.readline())  # still the first line of stdout
+            exports = process.stderr.readline()
+            while not exports.startswith("export "):
+                assert exports, "no export line on stderr"
+                exports = process.stderr.readline()
+            settings = dict(word.split("=", 1) for word in shlex.split(exports)[1:])
+            assert settings == {
+                "APIKLEY_API_KEY": "k 1",
+                "APIKLEY_BASE_URL": line["base_url"],
+                "APIKLEY_UPLOAD_BASE_URL": line["upload_base_url"],
+            }
+            cli = subprocess.run(
+                [sys.executable, "-m", "ideogram_facade.cli", "credits", "--json"],
+                env={**env, **settings},
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert cli.returncode == 0, cli.stderr
+            assert json.loads(cli.stdout) == {"credits": 1234}
+        finally:
+            process.terminate()
+            assert process.wait(10) == 0
+
+
+def test_serve_help_documents_timing_and_credits(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_status:
+        serve_main(["serve", "--help"])
+    assert exit_status.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for name in ("instant", "fast", "realistic"):
+        assert f"{name} {getattr(TaskTiming, name)().total:g} s" in text
+    assert "default: fast" in text
+    assert "--credits CREDITS the account's starting credit balance" in text
+    assert "(default: 1000000)" in text

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ideogram_facade import _endpoints
 from ideogram_facade.testing import FakeApikley, ManualClock, TaskTiming
 
 # importorskip: jsonschema is a test-only tool, typed as Any here (it ships no stubs).
@@ -206,3 +207,24 @@ def test_unknown_path_and_wrong_method_are_404_and_405(http: httpx.Client) -> No
     wrong_method = http.get("/api/v1/jobs/createTask")
     assert wrong_method.status_code == 405
     assert wrong_method.json()["code"] == 405
+
+
+def test_a_poll_without_task_id_is_code_400_as_the_spec_lists(http: httpx.Client) -> None:
+    answer = http.get("/api/v1/jobs/recordInfo").json()
+    assert answer["code"] == 400
+    # Errors come with `"data": null`, as the service sends them; the spec has no error schema.
+    envelope = {key: value for key, value in answer.items() if key != "data"}
+    check_against_spec(
+        envelope, "market/common/get-task-detail.json", "/api/v1/jobs/recordInfo", "get"
+    )
+
+
+@pytest.mark.parametrize("endpoint", _endpoints.ALL, ids=lambda endpoint: endpoint.name)
+def test_a_wrong_method_is_405_naming_the_endpoints_method_in_allow(
+    fake: FakeApikley, endpoint: _endpoints.Endpoint
+) -> None:
+    base_url = fake.upload_base_url if endpoint.upload else fake.base_url
+    headers = {"Authorization": f"Bearer {fake.api_key}"}
+    answer = httpx.delete(base_url + endpoint.path, headers=headers, trust_env=False)
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == endpoint.method

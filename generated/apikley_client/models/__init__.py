@@ -20,6 +20,7 @@ from .stream_upload_request import StreamUploadRequest
 from .style import Style
 from .task_details import TaskDetails
 from .task_details_response import TaskDetailsResponse
+from .task_details_response_code import TaskDetailsResponseCode
 from .task_details_state import TaskDetailsState
 from .url_upload_request import UrlUploadRequest
 
@@ -44,6 +45,7 @@ __all__ = (
     "Style",
     "TaskDetails",
     "TaskDetailsResponse",
+    "TaskDetailsResponseCode",
     "TaskDetailsState",
     "UrlUploadRequest",
 )

@@ -6,7 +6,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.response_code import ResponseCode, check_response_code
+from ..models.task_details_response_code import (
+    TaskDetailsResponseCode,
+    check_task_details_response_code,
+)
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -18,10 +21,11 @@ T = TypeVar("T", bound="TaskDetailsResponse")
 
 @_attrs_define
 class TaskDetailsResponse:
-    code: ResponseCode | Unset = UNSET
+    code: TaskDetailsResponseCode | Unset = UNSET
     """ Response status code
 
     - **200**: Success - Request has been processed successfully
+    - **400**: Bad Request - taskId parameter is required
     - **401**: Unauthorized - Authentication credentials are missing or invalid
     - **402**: Insufficient Credits - Account does not have enough credits to perform the operation
     - **404**: Not Found - The requested resource or endpoint does not exist
@@ -65,11 +69,11 @@ class TaskDetailsResponse:
 
         d = dict(src_dict)
         _code = d.pop("code", UNSET)
-        code: ResponseCode | Unset
+        code: TaskDetailsResponseCode | Unset
         if isinstance(_code, Unset):
             code = UNSET
         else:
-            code = check_response_code(_code)
+            code = check_task_details_response_code(_code)
 
         msg = d.pop("msg", UNSET)
 
