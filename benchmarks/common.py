@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import statistics
 import time
 from dataclasses import dataclass
@@ -65,11 +66,20 @@ def raw_generate(http: httpx.Client, base_url: str, auth: dict[str, str]) -> Non
             return
 
 
-async def raw_generate_async(http: httpx.AsyncClient, base_url: str, auth: dict[str, str]) -> None:
-    task_id = _task_id(await http.post(base_url + CREATE, json=BODY, headers=auth))
+async def raw_generate_async(
+    http: httpx.AsyncClient,
+    base_url: str,
+    auth: dict[str, str],
+    cap: asyncio.Semaphore | None = None,
+) -> None:
+    """`cap`, if given, bounds the requests in flight, as the facade's `max_in_flight` does."""
+    gate = cap if cap is not None else contextlib.nullcontext()
+    async with gate:
+        task_id = _task_id(await http.post(base_url + CREATE, json=BODY, headers=auth))
     while True:
         await asyncio.sleep(POLL_SECONDS)
-        response = await http.get(base_url + RECORD, params={"taskId": task_id}, headers=auth)
+        async with gate:
+            response = await http.get(base_url + RECORD, params={"taskId": task_id}, headers=auth)
         if _done(response):
             return
 

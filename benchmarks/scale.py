@@ -9,6 +9,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from common import Comparison
 from fake_process import FakeProcess
@@ -22,62 +23,98 @@ class Run:
     errors: int
     first_error: str | None
     peak_rss_mb: float
+    started_at: float = 0.0  # time.time(), comparable across processes
+    ended_at: float = 0.0
 
 
 def run_worker(fake: FakeProcess, mode: str, tasks: int, *options: str) -> Run:
-    command = [sys.executable, str(WORKER), mode, str(tasks), fake.base_url, fake.api_key]
-    done = subprocess.run([*command, *options], capture_output=True, text=True, check=True)
-    return Run(**json.loads(done.stdout))
+    return Run(**json.loads(subprocess.run(command(fake, mode, tasks, *options), **CAPTURE).stdout))
+
+
+def command(fake: FakeProcess, mode: str, tasks: int, *options: str) -> list[str]:
+    return [sys.executable, str(WORKER), mode, str(tasks), fake.base_url, fake.api_key, *options]
+
+
+CAPTURE: dict[str, Any] = {"capture_output": True, "text": True, "check": True}
 
 
 @dataclass
 class Scale:
-    """Interleaved rounds of facade and raw runs; `small` is the RSS-growth baseline."""
+    """Interleaved rounds of the facade and of the raw floor capped the same way."""
 
     tasks: int
-    small: int
+    cap: int
     facade: list[Run] = field(default_factory=list)
     raw: list[Run] = field(default_factory=list)
-    gated_facade: list[Run] = field(default_factory=list)
-    gated_raw: list[Run] = field(default_factory=list)
-    small_facade: list[Run] = field(default_factory=list)
 
     def wall(self) -> Comparison:
         return Comparison([r.seconds for r in self.facade], [r.seconds for r in self.raw])
 
-    def gated_wall(self) -> Comparison:
-        return Comparison(
-            [r.seconds for r in self.gated_facade], [r.seconds for r in self.gated_raw]
-        )
-
     def rss(self, runs: list[Run]) -> float:
         return statistics.median(r.peak_rss_mb for r in runs)
 
-    def rss_growth_per_1000(self) -> float:
-        growth = self.rss(self.facade) - self.rss(self.small_facade)
-        return growth * 1000 / (self.tasks - self.small)
-
     def errors(self) -> int:
-        return sum(r.errors for r in self.facade + self.raw + self.gated_facade + self.gated_raw)
+        return sum(r.errors for r in self.facade + self.raw)
 
 
-def measure_scale(rounds: int, tasks: int, small: int, gate: int) -> Scale:
-    result = Scale(tasks, small)
+def measure_scale(rounds: int, tasks: int, cap: int) -> Scale:
+    result = Scale(tasks, cap)
     with FakeProcess() as fake:
         for round_ in range(rounds):
-            sides = [("facade", result.facade, result.gated_facade)]
-            sides.append(("raw", result.raw, result.gated_raw))
-            for mode, plain, gated in sides if round_ % 2 == 0 else reversed(sides):
-                plain.append(run_worker(fake, mode, tasks))
-                gated.append(run_worker(fake, mode, tasks, "--gate", str(gate)))
-            result.small_facade.append(run_worker(fake, "facade", small))
+            sides = [("facade", result.facade, ()), ("raw", result.raw, ("--cap", str(cap)))]
+            for mode, runs, options in sides if round_ % 2 == 0 else reversed(sides):
+                runs.append(run_worker(fake, mode, tasks, *options))
     return result
+
+
+@dataclass(frozen=True)
+class Growth:
+    """The facade's peak RSS against the number of concurrent tasks."""
+
+    points: list[tuple[int, float]]  # (tasks, peak RSS in MB)
+
+    def per_1000(self) -> float:
+        """The least-squares slope, in MB per 1,000 tasks."""
+        xs, ys = [x for x, _ in self.points], [y for _, y in self.points]
+        mx, my = statistics.fmean(xs), statistics.fmean(ys)
+        slope = sum((x - mx) * (y - my) for x, y in self.points) / sum((x - mx) ** 2 for x in xs)
+        return slope * 1000
+
+
+def measure_growth(sizes: list[int], measured: Scale) -> Growth:
+    """One facade run per size, plus the median of the scale runs at their own size."""
+    points = []
+    with FakeProcess() as fake:
+        for tasks in sizes:
+            points.append((tasks, run_worker(fake, "facade", tasks).peak_rss_mb))
+    points.append((measured.tasks, measured.rss(measured.facade)))
+    return Growth(sorted(points))
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """The runs that must only end without errors."""
+
+    bare_tasks: int
+    bare: Run  # generate() with http_client=httpx.AsyncClient()
+    threads: int
+    thread_tasks: int
+    threaded: Run  # one CharacterClient shared by `threads` threads
+
+
+def measure_robustness(bare_tasks: int, threads: int, thread_tasks: int) -> Robustness:
+    with FakeProcess() as fake:
+        bare = run_worker(fake, "bare", bare_tasks)
+        threaded = run_worker(fake, "threads", thread_tasks, "--threads", str(threads))
+    return Robustness(bare_tasks, bare, threads, thread_tasks, threaded)
 
 
 @dataclass(frozen=True)
 class Compliance:
     tasks: int
-    run: Run
+    processes: int
+    storage: str
+    run: Run  # all processes together: errors summed, from the first start to the last end
     peak_creates_10s: int
     peak_polls_1s: int
     creates_peak_at: float  # seconds after the first create: where the busiest 10 s begins
@@ -93,11 +130,34 @@ class Compliance:
         return self.run.seconds / self.floor - 1
 
 
-def measure_compliance(tasks: int) -> Compliance:
-    with FakeProcess() as fake:  # a fresh fake: its peak rates must be this run's alone
-        run = run_worker(fake, "limited", tasks)
+def measure_compliance(tasks: int, processes: int = 1, storage: str = "memory://") -> Compliance:
+    """`tasks` generate() calls with every default, split over `processes` processes that
+    share `storage`, all started at once against a fresh fake (its peaks are this run's)."""
+    with FakeProcess() as fake:
+        share = tasks // processes
+        workers = [
+            subprocess.Popen(
+                command(fake, "limited", share, "--storage", storage),
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(processes)
+        ]
+        runs = [Run(**json.loads(worker.communicate()[0])) for worker in workers]
         creates = fake.peak_rate("createTask", 10)
         polls = fake.peak_rate("recordInfo", 1)
         creates_at = fake.busiest("createTask", 10)["start"]
         polls_at = fake.busiest("recordInfo", 1)["start"]
-    return Compliance(tasks, run, creates, polls, creates_at, polls_at)
+    started, ended = min(r.started_at for r in runs), max(r.ended_at for r in runs)
+    errors = [r.first_error for r in runs if r.first_error]
+    whole = Run(
+        seconds=ended - started,
+        errors=sum(r.errors for r in runs),
+        first_error=errors[0] if errors else None,
+        peak_rss_mb=max(r.peak_rss_mb for r in runs),
+        started_at=started,
+        ended_at=ended,
+    )
+    return Compliance(
+        share * processes, processes, storage, whole, creates, polls, creates_at, polls_at
+    )

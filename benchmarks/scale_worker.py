@@ -1,14 +1,21 @@
 """One side of the scale benchmark, in a process of its own so its peak RSS is its own.
 
-    python benchmarks/scale_worker.py facade|raw|limited TASKS BASE_URL API_KEY [--gate N]
-        [--pool wide|default]
+    python benchmarks/scale_worker.py MODE TASKS BASE_URL API_KEY [--gate N] [--cap N]
+        [--pool wide|default] [--storage URI] [--threads N]
 
 Prints one JSON line: seconds (wall time of the TASKS concurrent generations, from the first
-request to the last answer), errors, the first error's text, and the process's peak RSS.
-`limited` is the facade with every default (RateLimit(), PollPolicy(), its own httpx pool),
-for benchmark 3. `--gate N` lets at most N generations run at once on either side, so no
-request waits in httpx's pool queue. `--pool default` gives both sides httpx's default pool
-(100 connections, 20 kept alive) instead of `wide` (100, all kept alive); see BENCHMARKS.md.
+request to the last answer), when they started and ended (`time.time()`, comparable across
+processes), errors, the first error's text, and the process's peak RSS. MODE is
+- `facade`: AsyncCharacterClient, rate_limit=None, on the same httpx client as `raw`;
+- `raw`: the floor, plain httpx; `--cap N` lets at most N of its requests out at once, as the
+  facade's `max_in_flight` does;
+- `bare`: the facade with `http_client=httpx.AsyncClient()`, httpx's defaults throughout;
+- `threads`: one CharacterClient shared by `--threads` threads, TASKS generations in all;
+- `limited`: the facade with every default (RateLimit(), PollPolicy(), its own pool), for
+  benchmark 3; `--storage` names the RateLimit's storage (shared by several such processes).
+`--gate N` lets at most N generations run at once on the async sides. `--pool default` gives
+the facade and raw sides httpx's default pool (100 connections, 20 kept alive) instead of
+`wide` (100, all kept alive); see BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -20,12 +27,13 @@ import resource
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 from common import BENCH_POLL, IMAGE, PROMPT, TIMEOUT, headers, raw_generate_async
 
-from ideogram_facade import AsyncCharacterClient
+from ideogram_facade import AsyncCharacterClient, CharacterClient, RateLimit
 
 POOLS = {
     # Keep-alive for all 100: with httpx's default of 20, 80 busy connections are closed and
@@ -33,7 +41,8 @@ POOLS = {
     "wide": httpx.Limits(max_connections=100, max_keepalive_connections=100),
     "default": httpx.Limits(max_connections=100, max_keepalive_connections=20),
 }
-Result = tuple[float, list[str]]
+# seconds, started and ended (time.time()), the errors' texts
+Result = tuple[float, float, float, list[str]]
 
 
 def peak_rss_mb() -> float:
@@ -59,25 +68,58 @@ async def gather(tasks: int, one: Callable[[], Awaitable[object]], gate: int | N
         async with semaphore:
             return await one()
 
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     results = await asyncio.gather(*(gated() for _ in range(tasks)), return_exceptions=True)
     seconds = time.perf_counter() - started
-    return seconds, [repr(r) for r in results if isinstance(r, BaseException)]
+    return (
+        seconds,
+        started_at,
+        time.time(),
+        [repr(r) for r in results if isinstance(r, BaseException)],
+    )
+
+
+def threads(args: argparse.Namespace) -> Result:
+    """TASKS generations from `--threads` threads sharing one sync client."""
+    with CharacterClient(
+        args.api_key, base_url=args.base_url, poll=BENCH_POLL, rate_limit=None
+    ) as client:
+
+        def one(_: int) -> str | None:
+            try:
+                client.generate(PROMPT, IMAGE)
+            except Exception as error:
+                return repr(error)
+            return None
+
+        started, started_at = time.perf_counter(), time.time()
+        with ThreadPoolExecutor(max_workers=args.threads) as pool:
+            outcomes = list(pool.map(one, range(args.tasks)))
+        seconds = time.perf_counter() - started
+    return seconds, started_at, time.time(), [e for e in outcomes if e is not None]
 
 
 async def run(args: argparse.Namespace) -> Result:
     key, url = args.api_key, args.base_url
     if args.mode == "limited":
-        async with AsyncCharacterClient(key, base_url=url) as client:
+        limit = RateLimit(storage=args.storage)
+        async with AsyncCharacterClient(key, base_url=url, rate_limit=limit) as client:
             return await gather(args.tasks, lambda: client.generate(PROMPT, IMAGE), args.gate)
+    if args.mode == "bare":
+        async with httpx.AsyncClient() as bare:
+            facade = AsyncCharacterClient(
+                key, base_url=url, poll=BENCH_POLL, rate_limit=None, http_client=bare
+            )
+            return await gather(args.tasks, lambda: facade.generate(PROMPT, IMAGE), args.gate)
     # One pool and one timeout (the facade's default) for both sides; the facade gets it as
     # its http_client, so the only difference left is the facade's own code.
     async with httpx.AsyncClient(limits=POOLS[args.pool], timeout=TIMEOUT) as http:
         if args.mode == "raw":
             auth = headers(key)
+            cap = asyncio.Semaphore(args.cap) if args.cap else None
 
             async def one() -> object:
-                await raw_generate_async(http, url, auth)
+                await raw_generate_async(http, url, auth, cap)
                 return None
 
         else:
@@ -93,15 +135,22 @@ async def run(args: argparse.Namespace) -> Result:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["facade", "raw", "limited"])
+    parser.add_argument("mode", choices=["facade", "raw", "bare", "threads", "limited"])
     parser.add_argument("tasks", type=int)
     parser.add_argument("base_url")
     parser.add_argument("api_key")
     parser.add_argument("--gate", type=int, default=None)
     parser.add_argument("--pool", choices=sorted(POOLS), default="wide")
-    seconds, errors = asyncio.run(run(parser.parse_args()))
+    parser.add_argument("--cap", type=int, default=None)
+    parser.add_argument("--storage", default="memory://")
+    parser.add_argument("--threads", type=int, default=200)
+    args = parser.parse_args()
+    measured = threads(args) if args.mode == "threads" else asyncio.run(run(args))
+    seconds, started_at, ended_at, errors = measured
     line = {
         "seconds": seconds,
+        "started_at": started_at,
+        "ended_at": ended_at,
         "errors": len(errors),
         "first_error": errors[0] if errors else None,
         "peak_rss_mb": peak_rss_mb(),

@@ -27,6 +27,7 @@ from . import _constants as C
 from ._core import Core, OnUpdate
 from ._effects import Fetch, Fetched, Flow, Send, Sleep
 from ._files import PartFile, ReferenceImage, UploadableFile
+from ._inflight import InFlight
 from ._models import PollPolicy, RateLimit, Task
 from ._requests import SubmitOptions
 from ._sandbox import Sandbox
@@ -47,7 +48,10 @@ class AsyncCharacterClient:
     `allow_insecure` (permit plain http to a non-loopback host), `max_answer_bytes` (an API
     answer longer than this is not read), `allow_private_urls` (download from, and call back to,
     hosts on this machine or a private network; on by itself when `base_url` is such a host),
-    `sandbox` (run against an in-process fake service: no key, no network, no charge).
+    `sandbox` (run against an in-process fake service: no key, no network, no charge),
+    `max_in_flight` (at most this many requests at once, the size of the client's own pool and
+    of httpx's default one; the others wait their turn in order, and that wait does not count
+    against their timeout: give an `http_client` whose pool is smaller its `max_connections`).
     """
 
     def __init__(
@@ -65,6 +69,7 @@ class AsyncCharacterClient:
         max_answer_bytes: int = C.MAX_ANSWER_BYTES,
         allow_private_urls: bool = False,
         sandbox: bool = False,
+        max_in_flight: int = C.MAX_IN_FLIGHT,
     ) -> None:
         self._sandbox = Sandbox.start() if sandbox else None
         if self._sandbox is not None:
@@ -85,6 +90,7 @@ class AsyncCharacterClient:
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else async_client(C.POOL_LIMITS)
+        self._in_flight = InFlight(max_in_flight)
 
     async def submit(
         self, prompt: str, reference_image: ReferenceImage, **options: Unpack[SubmitOptions]
@@ -211,24 +217,25 @@ class AsyncCharacterClient:
             return None
         request = effect.request
         try:
-            with deadline(effect.deadline):
-                async with self._http.stream(
-                    request.method,
-                    request.url,
-                    params=request.params,
-                    json=request.json,
-                    files=request.files,
-                    headers=effect.headers,
-                    timeout=effect.timeout,
-                ) as response:
-                    content = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        content += chunk
-                        if len(content) > effect.max_bytes:
-                            return HttpResponse(
-                                response.status_code, response.headers, bytes(content), True
-                            )
-                        past_deadline(effect.deadline)
+            async with self._in_flight.slot(effect.deadline, effect.until) as ends:
+                with deadline(ends):
+                    async with self._http.stream(
+                        request.method,
+                        request.url,
+                        params=request.params,
+                        json=request.json,
+                        files=request.files,
+                        headers=effect.headers,
+                        timeout=effect.timeout,
+                    ) as response:
+                        content = bytearray()
+                        async for chunk in response.aiter_bytes():
+                            content += chunk
+                            if len(content) > effect.max_bytes:
+                                return HttpResponse(
+                                    response.status_code, response.headers, bytes(content), True
+                                )
+                            past_deadline(ends)
         except httpx.HTTPError as exc:  # an answer too: the flow decides what it means
             return exc
         return HttpResponse(response.status_code, response.headers, bytes(content))
@@ -236,20 +243,21 @@ class AsyncCharacterClient:
     async def _fetch(self, effect: Fetch) -> Fetched | Exception:
         part = None
         try:
-            with deadline(effect.deadline):
-                async with self._http.stream(
-                    "GET", effect.url, timeout=effect.timeout, follow_redirects=True
-                ) as response:
-                    headers = response.headers
-                    if not 200 <= response.status_code < 300:
-                        return Fetched(response.status_code, headers, None)
-                    part = PartFile(effect.directory, effect.max_bytes)
-                    async for chunk in response.aiter_bytes():
-                        if not part.write(chunk):
-                            return Fetched(response.status_code, headers, None, too_large=True)
-                        past_deadline(effect.deadline)
-                    finished, part = part.finish(), None
-                    return Fetched(response.status_code, headers, finished)
+            async with self._in_flight.slot(effect.deadline, None) as ends:
+                with deadline(ends):
+                    async with self._http.stream(
+                        "GET", effect.url, timeout=effect.timeout, follow_redirects=True
+                    ) as response:
+                        headers = response.headers
+                        if not 200 <= response.status_code < 300:
+                            return Fetched(response.status_code, headers, None)
+                        part = PartFile(effect.directory, effect.max_bytes)
+                        async for chunk in response.aiter_bytes():
+                            if not part.write(chunk):
+                                return Fetched(response.status_code, headers, None, too_large=True)
+                            past_deadline(ends)
+                        finished, part = part.finish(), None
+                        return Fetched(response.status_code, headers, finished)
         except (httpx.HTTPError, OSError) as exc:
             return exc
         finally:

@@ -18,9 +18,13 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 # An API answer is a few hundred bytes of JSON; past this it is not one we can use, and reading
 # it whole would let a server fill our memory.
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
+# At most this many requests in flight per client: the rest wait in the client's own FIFO, not
+# in httpcore's queue, whose cost grows with queue x connections (encode/httpcore#1035) and
+# whose wait counts against each request's pool timeout. So the pool needs no more connections.
+MAX_IN_FLIGHT = 100
 # Keep alive every connection the pool may open: httpx's default keeps 20 of its 100, so a
 # burst of concurrent polls closes and reopens connections over and over.
-POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+POOL_LIMITS = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
 DEFAULT_MAX_RETRIES = 2
 # Upstream: "give up after 10-15 minutes".
 DEFAULT_WAIT_TIMEOUT = 900.0
@@ -45,6 +49,13 @@ POLLS_PER_SECOND = 10
 # The service counts arrivals, the client counts departures: leave a margin for the jitter
 # between the two so that a full window on our side is never a 21st request on theirs.
 RATE_WINDOW_MARGIN = 0.05
+# Shared windows (RateLimit(storage="sqlite://..." or "redis://...")): a request still out this
+# long after it was let through is taken for dead (its process was killed) and stops counting.
+# A live request is over well before: its deadline is 30 s by default.
+RATE_LEASE = 300.0
+# How long a call waits for the shared storage (the sqlite lock, a Redis connect or answer)
+# before it fails with APIConnectionError instead of sending unlimited.
+RATE_STORAGE_TIMEOUT = 5.0
 
 # Reference images: JPEG, PNG or WebP, at most 10 MB.
 MAX_REFERENCE_BYTES = 10 * 1024 * 1024

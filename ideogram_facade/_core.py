@@ -45,7 +45,7 @@ from ._exceptions import (
     register_secret,
 )
 from ._models import PollPolicy, RateLimit, Task, TaskState
-from ._ratelimit import Ticket, Window
+from ._ratelimit import RateWindow, Ticket, windows
 from ._requests import HttpRequest, SubmitOptions
 from ._wire import HttpResponse
 
@@ -93,8 +93,8 @@ class Core:
     # API itself is there (the fake service) or the user said so.
     allow_private_urls: bool = False
     clock: Callable[[], float] = time.monotonic
-    creates: Window | None = attrs.field(init=False)
-    polls: Window | None = attrs.field(init=False)
+    creates: RateWindow | None = attrs.field(init=False)
+    polls: RateWindow | None = attrs.field(init=False)
     _auth: dict[str, str] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -103,8 +103,9 @@ class Core:
         limit = self.rate_limit
         self.creates = self.polls = None
         if limit is not None:
-            self.creates = Window(limit.creates_per_10s, 10 + C.RATE_WINDOW_MARGIN, self.clock)
-            self.polls = Window(limit.polls_per_second, 1 + C.RATE_WINDOW_MARGIN, self.clock)
+            self.creates, self.polls = windows(
+                limit, base_url=self.base_url, api_key=self.api_key, clock=self.clock
+            )
 
     @classmethod
     def configure(
@@ -191,6 +192,7 @@ class Core:
                     self.request_deadline(deadline),
                     self.max_answer_bytes,
                     self._auth,
+                    until=deadline,
                 )
             finally:
                 if window is not None and ticket is not None:
@@ -226,7 +228,7 @@ class Core:
             yield Sleep(delay)
 
     def _queue(
-        self, window: Window, deadline: float | None, endpoint: str, task_id: str | None
+        self, window: RateWindow, deadline: float | None, endpoint: str, task_id: str | None
     ) -> Flow[Ticket]:
         """Wait for this request's turn in `window`; the ticket must be released after it."""
         ticket = window.reserve()

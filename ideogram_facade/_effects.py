@@ -23,7 +23,9 @@ T = TypeVar("T")
 class Send:
     """Send `request`; the answer is an `HttpResponse` (cut past `max_bytes`) or the exception.
 
-    `deadline` (a `time.monotonic()` reading) bounds the whole exchange, not each read.
+    `deadline` (a `time.monotonic()` reading) bounds the whole exchange, not each read. The
+    client moves it on by the time the request waits for a connection slot, but never past
+    `until`, the flow's own deadline (`wait()`'s), which bounds that wait too.
     """
 
     request: HttpRequest
@@ -31,6 +33,7 @@ class Send:
     deadline: float
     max_bytes: int
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)  # the API key, for one
+    until: float | None = None
 
 
 @attrs.frozen

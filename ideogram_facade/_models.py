@@ -13,6 +13,7 @@ import attrs
 
 from . import _constants as C
 from ._exceptions import InvalidRequestError
+from ._ratelimit import parse_storage
 
 __all__ = ["PollPolicy", "RateLimit", "Task", "TaskState"]
 
@@ -86,8 +87,8 @@ class PollPolicy:
     with few polls for long tasks. Each delay is then spread by ±`jitter` (a fraction), so that
     many waiting clients don't poll in step.
 
-    >>> [round(PollPolicy().delay(n), 2) for n in range(10)]
-    [2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.62, 3.02, 3.47]
+        >>> [round(PollPolicy().delay(n), 2) for n in range(10)]
+        [2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.62, 3.02, 3.47]
     """
 
     initial: float = attrs.field(default=C.POLL_INITIAL, validator=_positive)
@@ -128,15 +129,30 @@ class PollPolicy:
 
 @attrs.frozen
 class RateLimit:
-    """Client-side limits, shared by every concurrent call on one client.
+    """Client-side limits, shared by every concurrent call on one client, or by every process
+    that names the same `storage`.
 
     Each is a window: at most `creates_per_10s` createTask requests in any 10 s, and at most
     `polls_per_second` status polls in any second, as the service documents. Calls that would
     exceed a limit wait their turn, in order, instead of being refused with a 429.
+
+    `storage` is where the windows live:
+
+    - `"memory://"`: in this client, for its threads or tasks;
+    - `"sqlite:///ABSOLUTE/PATH"`: in that file, shared by every process on this host that
+      names it (no server; the file is made if missing);
+    - `"redis://HOST:PORT/DB"` (`"rediss://"` for TLS; a password as `redis://:PASSWORD@...`):
+      in Redis, shared by processes on any number of machines (`pip install
+      'ideogram-facade[redis]'`).
+
+    Every process sharing a storage must use the same numbers. If the storage cannot be
+    reached, calls fail with `APIConnectionError` rather than go unlimited. docs/workers.md
+    has a recipe.
     """
 
     creates_per_10s: int = C.CREATES_PER_10S
     polls_per_second: int = C.POLLS_PER_SECOND
+    storage: str = "memory://"
 
     def __attrs_post_init__(self) -> None:
         for name in ("creates_per_10s", "polls_per_second"):
@@ -144,3 +160,11 @@ class RateLimit:
                 raise InvalidRequestError(
                     f"RateLimit.{name} must be >= 1, got {getattr(self, name)!r}"
                 )
+        parse_storage(self.storage)
+
+    def __repr__(self) -> str:
+        shown = parse_storage(self.storage).shown  # never the password
+        return (
+            f"RateLimit(creates_per_10s={self.creates_per_10s}, "
+            f"polls_per_second={self.polls_per_second}, storage={shown!r})"
+        )

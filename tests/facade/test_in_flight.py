@@ -1,0 +1,202 @@
+"""The in-flight cap: at most `max_in_flight` requests at once, the rest queued by the client.
+
+Both clients, against the fake over real sockets, with an `http_client` of their own kind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+
+from ideogram_facade import AsyncCharacterClient, InvalidRequestError, TaskTimeoutError
+from ideogram_facade._inflight import InFlight
+from ideogram_facade.testing import FakeApikley, Fault, TaskTiming
+from tests.conftest import Guarded
+
+CALLS = 1000
+
+
+@pytest.fixture
+def pooled(
+    request: pytest.FixtureRequest, make_client: Callable[..., Guarded]
+) -> Iterator[Callable[..., Guarded]]:
+    """`make_client` with an injected http_client of the client's kind and the given pool."""
+    kind = request.node.callspec.params["make_client"]
+    made: list[tuple[Guarded, httpx.Client | httpx.AsyncClient]] = []
+
+    def make(limits: httpx.Limits, timeout: httpx.Timeout, **settings: Any) -> Guarded:
+        http_type = httpx.Client if kind == "sync" else httpx.AsyncClient
+        http = http_type(limits=limits, timeout=timeout, trust_env=False)
+        client = make_client(http_client=http, **settings)
+        made.append((client, http))
+        return client
+
+    yield make
+    for client, http in made:  # before make_client closes the async client's loop
+        if isinstance(http, httpx.Client):
+            http.close()
+        else:
+            client.run(http.aclose())
+
+
+def concurrently(client: Guarded, calls: int, method: str, *args: Any) -> list[BaseException]:
+    """Run `calls` calls of `method` at once (threads, or tasks on one loop); their errors."""
+    if client.kind == "async":
+
+        async def gather() -> list[Any]:
+            call = getattr(client.inner, method)
+            return await asyncio.gather(
+                *(call(*args) for _ in range(calls)), return_exceptions=True
+            )
+
+        results = client.run(gather())
+    else:
+        call = getattr(client.inner, method)
+
+        def one(_: int) -> Any:
+            try:
+                return call(*args)
+            except Exception as error:
+                return error
+
+        with ThreadPoolExecutor(max_workers=calls) as pool:
+            results = list(pool.map(one, range(calls)))
+    return [r for r in results if isinstance(r, BaseException)]
+
+
+@pytest.mark.slow
+def test_a_thousand_concurrent_calls_never_open_more_connections_than_the_cap(
+    pooled: Callable[..., Guarded], fake: FakeApikley
+) -> None:
+    # The pool would open 64 connections; the cap lets 6 requests out at once.
+    client = pooled(httpx.Limits(max_connections=64), httpx.Timeout(10.0), max_in_flight=6)
+    errors = concurrently(client, CALLS, "credits")
+    assert errors == []
+    assert fake.creates_received == 0
+    assert sum(r.endpoint == "credit" for r in fake.requests) == CALLS
+    assert 2 <= fake.peak_connections <= 6
+
+
+@pytest.mark.slow
+def test_queued_calls_wait_outside_the_pool_so_its_timeout_never_fires(
+    pooled: Callable[..., Guarded], fake: FakeApikley
+) -> None:
+    # httpcore would queue 996 of these for its 4 connections, each failing PoolTimeout after
+    # 10 ms (and max_retries=0 lets no retry hide it); queued by the client, none reaches the
+    # pool without a connection to go to.
+    client = pooled(
+        httpx.Limits(max_connections=4),
+        httpx.Timeout(10.0, pool=0.01),
+        max_in_flight=4,
+        max_retries=0,
+    )
+    assert concurrently(client, CALLS, "credits") == []
+    assert fake.peak_connections <= 4
+
+
+def test_the_wait_for_a_slot_does_not_count_against_a_request_s_timeout(
+    make_client: Callable[..., Guarded], fake: FakeApikley
+) -> None:
+    # One at a time, each answered 0.3 s late: the fifth waits 1.2 s for its slot, more than
+    # the whole 0.8 s a request may take, and still gets its answer.
+    fake.inject("credit", Fault.delay(0.3), times=5)
+    client = make_client(timeout=httpx.Timeout(0.8), max_in_flight=1, max_retries=0)
+    started = time.monotonic()
+    assert concurrently(client, 5, "credits") == []
+    assert time.monotonic() - started >= 1.5
+
+
+def test_wait_keeps_its_deadline_while_queued_for_a_slot(
+    make_client: Callable[..., Guarded], fake: FakeApikley
+) -> None:
+    # A poll answered 2 s late holds the only slot; a wait(timeout=0.5) queued behind it ends
+    # on time, not when the slot frees.
+    client = make_client(max_in_flight=1, max_retries=0)
+    fake.script_next_task(timing=TaskTiming(generating=60))
+    task_id = client.submit("a knight", "https://example.com/portrait.png")
+    fake.inject("recordInfo", Fault.delay(2.0))
+
+    def wait() -> tuple[BaseException | None, float]:
+        started = time.monotonic()
+        try:
+            client.wait(task_id, timeout=0.5)
+        except TaskTimeoutError as error:
+            return error, time.monotonic() - started
+        return None, time.monotonic() - started
+
+    if client.kind == "async":
+
+        async def behind_a_slow_poll() -> tuple[BaseException | None, float]:
+            inner = client.inner
+            assert isinstance(inner, AsyncCharacterClient)
+            slow = asyncio.ensure_future(inner.get_task(task_id))
+            await asyncio.sleep(0.1)
+            started = time.monotonic()
+            try:
+                await inner.wait(task_id, timeout=0.5)
+            except TaskTimeoutError as error:
+                outcome: tuple[BaseException | None, float] = (error, time.monotonic() - started)
+            else:
+                outcome = (None, time.monotonic() - started)
+            await slow
+            return outcome
+
+        error, elapsed = client.run(behind_a_slow_poll())
+    else:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            slow = pool.submit(client.get_task, task_id)
+            time.sleep(0.1)
+            error, elapsed = wait()
+            slow.result()
+    assert isinstance(error, TaskTimeoutError)
+    assert error.task_id == task_id
+    assert 0.5 <= elapsed < 1.2
+
+
+def test_max_in_flight_must_allow_something(make_client: Callable[..., Guarded]) -> None:
+    with pytest.raises(InvalidRequestError, match="max_in_flight"):
+        make_client(max_in_flight=0)
+
+
+def test_slots_go_to_waiting_threads_in_the_order_they_came() -> None:
+    gate = InFlight(1)
+    gate.acquire(None)
+    order: list[int] = []
+
+    def waiter(number: int) -> None:
+        gate.acquire(None)
+        order.append(number)
+        gate.release()
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        for number in range(20):
+            pool.submit(waiter, number)
+            time.sleep(0.005)  # each queues before the next comes
+        gate.release()
+    assert order == list(range(20))
+
+
+def test_a_waiter_that_gives_up_passes_its_turn_on() -> None:
+    async def main() -> tuple[BaseException, float]:
+        gate = InFlight(1)
+        await gate.acquire_async(None)
+        started = time.monotonic()
+        try:
+            await gate.acquire_async(started + 0.1)
+        except httpx.PoolTimeout as error:
+            timed_out: BaseException = error
+        late = asyncio.ensure_future(gate.acquire_async(None))
+        await asyncio.sleep(0.01)
+        gate.release()  # the slot skips the waiter that gave up and goes to `late`
+        await asyncio.wait_for(late, 1.0)
+        return timed_out, time.monotonic() - started
+
+    timed_out, elapsed = asyncio.run(main())
+    assert isinstance(timed_out, httpx.PoolTimeout)
+    assert elapsed < 0.5
