@@ -4,10 +4,13 @@ nox                    # lint, typecheck, drift, and the tests on every claimed 
 nox -s lowest          # the tests with the lowest dependency versions pyproject.toml allows
 nox -s generate        # openapi/ -> generated/apikley_client (ideogram_facade._generated),
                        # and _async_client.py -> _client.py
-nox -s update_spec     # fetch the vendor's documents, then generate
+nox -s update_spec     # fetch the vendor's documents, summarise the change (also in
+                       # CHANGELOG.md), then generate
 nox -s update_spec -- http://127.0.0.1:8000   # ... from a mirror instead
 nox -s fuzz            # the long Hypothesis run
 nox -s bench           # benchmarks, writes BENCHMARKS.md
+nox -s build           # dist/: the sdist and the wheel, checked, the wheel tried in a new venv
+nox -s docs            # the reference site in site/, checked in headless Chromium
 """
 
 from __future__ import annotations
@@ -71,22 +74,23 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".[cli]", *group("typecheck"), *group("test"))
+    session.install("-e", ".[cli,redis]", *group("typecheck"), *group("test"))
     session.run("mypy", "ideogram_facade", "tests", "tools", "examples")
 
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     # tools/codegen.py is tested too (drift, update), so the generator is installed here.
-    session.install("-e", ".[cli]", *group("test"), *group("codegen"))
+    session.install("-e", ".[cli,redis]", *group("test"), *group("codegen"))
     session.run("pytest", *WORKERS, *session.posargs, env={"HYPOTHESIS_PROFILE": "ci"})
 
 
 def lowest_versions() -> list[str]:
-    """`name==X` for each runtime and `cli` dependency, X its `>=` bound in pyproject.toml."""
+    """`name==X` for each runtime and extra's dependency, X its `>=` bound in pyproject.toml."""
     project = PYPROJECT["project"]
+    extras = project["optional-dependencies"]
     pins = []
-    for requirement in [*project["dependencies"], *project["optional-dependencies"]["cli"]]:
+    for requirement in [*project["dependencies"], *extras["cli"], *extras["redis"]]:
         found = re.match(r"([A-Za-z0-9_.-]+)\s*>=\s*([^,;\s]+)", requirement)
         if found is None:
             raise ValueError(f"{requirement!r} has no lower bound to test")
@@ -123,7 +127,57 @@ def fuzz(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Issue 7's benchmarks against the fake service, written to BENCHMARKS.md (~10 min);
+    """Issues 7's and 12's benchmarks against the fake service, written to BENCHMARKS.md
+    (~25 min, redis-server on PATH for the shared-limit run);
     `nox -s bench -- --quick` for a short run. Not part of the default run."""
-    session.install("-e", ".", *group("bench"))
+    session.install("-e", ".[redis]", *group("bench"))
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def build(session: nox.Session) -> None:
+    """The sdist and the wheel (built from the sdist) in dist/, their metadata checked as PyPI
+    checks it, and the wheel installed alone into a fresh virtualenv, where the package and its
+    generated client import and the command runs. Not part of the default run."""
+    session.install(*group("release"))
+    shutil.rmtree("dist", ignore_errors=True)
+    session.run("python", "-m", "build", "--outdir", "dist")
+    built = sorted(os.path.join("dist", name) for name in os.listdir("dist"))
+    session.run("twine", "check", "--strict", *built)
+
+    env = os.path.abspath(os.path.join(session.create_tmp(), "wheel-venv"))
+    shutil.rmtree(env, ignore_errors=True)
+    session.run("python", "-m", "venv", env)
+    bin_dir = os.path.join(env, "Scripts" if os.name == "nt" else "bin")
+    python = os.path.join(bin_dir, "python")
+    (wheel,) = (path for path in built if path.endswith(".whl"))
+    session.run(python, "-m", "pip", "install", "--quiet", wheel, external=True)
+    # From outside the checkout, so that its ideogram_facade/ cannot stand in for the wheel's.
+    check = (
+        "import sys, ideogram_facade, ideogram_facade._generated as generated\n"
+        "for module in (ideogram_facade, generated):\n"
+        "    assert module.__file__.startswith(sys.prefix), module.__file__\n"
+        "print('ideogram_facade', ideogram_facade.__version__, 'from', sys.prefix)"
+    )
+    with session.chdir(env):
+        session.run(python, "-c", check, external=True)
+        session.run(os.path.join(bin_dir, "ideogram-character"), "--help", external=True)
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """The reference site, from the docstrings, the README and docs/ (mkdocs.yml -> site/),
+    built with --strict so that a broken link or cross-reference fails it, then opened by
+    tests/docs in Debian's headless Chromium, installed here when missing (as root)."""
+    if shutil.which("chromium") is None:
+        if os.geteuid() != 0:
+            session.error("tests/docs need Debian's chromium: `apt-get install chromium` as root")
+        try:
+            session.run("apt-get", "update", "-qq", external=True)
+            session.run("apt-get", "install", "-y", "-qq", "chromium", external=True)
+        except nox.command.CommandFailed:
+            session.error("could not install Debian's chromium, which tests/docs need (see above)")
+    session.install("-e", ".", *group("docs"), *group("test"))
+    # NO_MKDOCS_2_WARNING: the theme's notice about MkDocs 2, printed on every build.
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
+    session.run("pytest", "-m", "docs", "tests/docs", *session.posargs)

@@ -393,15 +393,24 @@ def test_sandbox_runs_offline_without_a_key(
 
 
 def test_cancelling_an_async_generate_stops_at_once_and_names_the_task(
-    fake: FakeApikley,
+    fake: FakeApikley, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="ideogram_facade")
+
+    def task_id_read() -> bool:
+        # The service holding the task is not enough: on a busy machine the client may not
+        # have read the create's answer yet, and then it has no id to name.
+        return any(
+            task_id in record.getMessage() for task_id in fake.tasks for record in caplog.records
+        )
+
     async def main() -> tuple[BaseException, float]:
         async with AsyncCharacterClient(
             fake.api_key, base_url=fake.base_url, poll=PollPolicy(initial=30.0), rate_limit=None
         ) as client:
             job = asyncio.create_task(client.generate("a knight", URL))
-            for _ in range(500):  # until the create has landed
-                if fake.tasks:
+            for _ in range(500):  # until the client is waiting for the task it created
+                if task_id_read():
                     break
                 await asyncio.sleep(0.01)
             started = time.monotonic()
