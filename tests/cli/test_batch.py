@@ -53,6 +53,7 @@ def summary(stdout: str) -> dict[int, dict[str, Any]]:
     return {line["line"]: line for line in json.loads(stdout)["lines"]}
 
 
+@pytest.mark.slow
 def test_a_batch_stopped_mid_run_resumes_without_submitting_any_line_twice(
     slow_fake: FakeApikley, tmp_path: Path
 ) -> None:

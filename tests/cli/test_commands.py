@@ -119,6 +119,7 @@ def test_usage_error_as_a_subprocess_exits_2() -> None:
 # -- generate ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_generate_in_the_sandbox_writes_png_files_without_a_key(tmp_path: Path) -> None:
     env = cli_env()
     assert "APIKLEY_API_KEY" not in env
@@ -295,6 +296,7 @@ def test_timeout_exits_7_and_says_how_to_resume(fake: FakeApikley, tmp_path: Pat
     assert f"ideogram-character wait {task_id}" in one_line(result.stderr)
 
 
+@pytest.mark.slow
 def test_network_error_exits_8() -> None:
     env = cli_env(
         APIKLEY_API_KEY="sk-test-network",

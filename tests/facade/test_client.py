@@ -351,6 +351,7 @@ def test_an_interrupt_while_waiting_names_the_task(client: Guarded, fake: FakeAp
 # -- limits and logs ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_poll_rate_limit_holds_across_concurrent_waits(
     make_client: Callable[..., Guarded], fake: FakeApikley
 ) -> None:
@@ -381,6 +382,7 @@ def test_repr_shows_the_url_and_not_the_key(client: Guarded, fake: FakeApikley) 
     assert fake.api_key not in repr(client.inner)
 
 
+@pytest.mark.slow
 def test_sandbox_runs_offline_without_a_key(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

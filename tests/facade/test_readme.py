@@ -19,6 +19,7 @@ def quick_start_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("block", quick_start_blocks(), ids=["sync", "async"])
 def test_the_quick_start_runs(block: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with FakeApikley(timing=TaskTiming.instant()) as fake:
