@@ -10,6 +10,14 @@ The noxfile calls these functions; tests call them too, on copies of `openapi/`.
 URL it mirrors. The merge is deterministic: documents in that order, keys as written, and a
 component that two documents both define must be identical in both (otherwise the merge
 fails, rather than one silently winning).
+
+Several models post to the same `POST /api/v1/jobs/createTask`, each documented on a page of
+its own with its own request body. OpenAPI has room for one operation per path and method, so
+the merge keeps one: each document's request body becomes a named component
+(`<OperationId>Body`, e.g. `IdeogramCharacterEditBody`), the operation takes `oneOf` them, and
+its responses must be identical in every document. Each document's own operation is kept whole
+under `x-vendored`, so its wording still reaches generated/ and the drift check. Any other
+clash of paths fails the merge.
 """
 
 from __future__ import annotations
@@ -62,6 +70,7 @@ def merge(openapi_dir: Path = OPENAPI) -> dict[str, Any]:
         # that a change anywhere in a vendored document shows up in generated/ and in drift.
         "x-vendored": {},
     }
+    defined_by: dict[str, str] = {}  # path -> the document that defined it first
     for source in sources(openapi_dir):
         document = json.loads((openapi_dir / source["path"]).read_text(encoding="utf-8"))
         merged["x-vendored"][source["path"]] = {
@@ -70,7 +79,9 @@ def merge(openapi_dir: Path = OPENAPI) -> dict[str, Any]:
         servers = document.get("servers")
         for path, item in document["paths"].items():
             if path in merged["paths"]:
-                raise CodegenError(f"{source['path']}: path {path} is already defined")
+                _share_operation(merged, source["path"], defined_by[path], path, item)
+                continue
+            defined_by[path] = source["path"]
             # Each document keeps its own server: the upload API lives on another base URL.
             merged["paths"][path] = {**item, "servers": servers} if servers else item
         for kind, entries in document.get("components", {}).items():
@@ -84,6 +95,68 @@ def merge(openapi_dir: Path = OPENAPI) -> dict[str, Any]:
                 target[name] = value
         merged.setdefault("security", document.get("security"))
     return merged
+
+
+SHARED_OPERATION_ID = "create-task"
+
+
+def _body_component(operation: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The name (`<OperationId>Body`) and JSON schema of an operation's request body."""
+    name = "".join(part.capitalize() for part in operation["operationId"].split("-")) + "Body"
+    return name, operation["requestBody"]["content"]["application/json"]["schema"]
+
+
+def _without_examples(value: Any) -> Any:
+    """`value` less its `example` keys: sibling pages show different sample task ids."""
+    if isinstance(value, dict):
+        return {k: _without_examples(v) for k, v in value.items() if k != "example"}
+    if isinstance(value, list):
+        return [_without_examples(v) for v in value]
+    return value
+
+
+def _share_operation(
+    merged: dict[str, Any], document: str, first: str, path: str, item: dict[str, Any]
+) -> None:
+    """Fold `item` (from `document`) into the operation `first` defined at `path`."""
+    target = merged["paths"][path]
+    schemas = merged["components"].setdefault("schemas", {})
+    for method, operation in item.items():
+        existing = target.get(method)
+        if existing is None or "requestBody" not in operation or "requestBody" not in existing:
+            raise CodegenError(
+                f"{document}: {method.upper()} {path} is already defined by {first}, and only "
+                "operations that differ in their request body can share a path"
+            )
+        if _without_examples(operation.get("responses")) != _without_examples(
+            existing.get("responses")
+        ):
+            raise CodegenError(
+                f"{document}: {method.upper()} {path} answers differently than in {first}; "
+                "operations sharing a path must share their responses"
+            )
+        for origin, own in ((first, existing), (document, operation)):
+            if own.get("operationId") == SHARED_OPERATION_ID:
+                continue  # `first`'s operation was folded by an earlier document already
+            # Each document's operation stays whole in the merged document (see x-vendored).
+            merged["x-vendored"][origin].setdefault("operations", {})[f"{method} {path}"] = own
+            name, schema = _body_component(own)
+            if name in schemas:
+                raise CodegenError(f"{origin}: components.schemas.{name} is already defined")
+            schemas[name] = schema
+            shared = target.setdefault(method, existing)
+            if shared.get("operationId") != SHARED_OPERATION_ID:
+                target[method] = shared = {
+                    "summary": "Create a task: the request body is the one of the chosen model",
+                    "operationId": SHARED_OPERATION_ID,
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"oneOf": []}}},
+                    },
+                    "responses": existing["responses"],
+                }
+            body = shared["requestBody"]["content"]["application/json"]["schema"]
+            body["oneOf"].append({"$ref": f"#/components/schemas/{name}"})
 
 
 def generate(output_root: Path = GENERATED, openapi_dir: Path = OPENAPI) -> Path:

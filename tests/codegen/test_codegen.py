@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -45,13 +46,15 @@ def test_the_committed_client_matches_the_specs() -> None:
 
 
 def test_drift_reports_a_new_enum_value(specs: Path) -> None:
-    document = specs / "market/ideogram/character.json"
-    spec = json.loads(document.read_text())
-    properties = spec["paths"]["/api/v1/jobs/createTask"]["post"]["requestBody"]["content"][
-        "application/json"
-    ]["schema"]["properties"]["input"]["properties"]
-    properties["style"]["enum"].append("ANIME")
-    document.write_text(json.dumps(spec, indent=2))
+    # The three models share one Style type (openapi/config.yml), so the family gains it.
+    for name in ("character", "character-edit", "character-remix"):
+        document = specs / f"market/ideogram/{name}.json"
+        spec = json.loads(document.read_text())
+        properties = spec["paths"]["/api/v1/jobs/createTask"]["post"]["requestBody"]["content"][
+            "application/json"
+        ]["schema"]["properties"]["input"]["properties"]
+        properties["style"]["enum"].append("ANIME")
+        document.write_text(json.dumps(spec, indent=2))
     diff = "".join(codegen.drift(codegen.GENERATED, specs))
     assert '+    "ANIME",' in diff
     assert "regenerated/models/style.py" in diff
@@ -72,6 +75,72 @@ def test_conflicting_components_fail_the_merge(specs: Path) -> None:
     spec["components"]["schemas"]["ApiResponse"]["properties"]["msg"]["type"] = "integer"
     document.write_text(json.dumps(spec, indent=2))
     with pytest.raises(codegen.CodegenError, match="ApiResponse"):
+        codegen.merge(specs)
+
+
+FAMILY = [
+    ("market/ideogram/character.json", "CharacterRequest", "CharacterInput"),
+    ("market/ideogram/character-edit.json", "CharacterEditRequest", "CharacterEditInput"),
+    ("market/ideogram/character-remix.json", "CharacterRemixRequest", "CharacterRemixInput"),
+]
+
+
+def test_the_models_sharing_create_task_keep_each_its_own_body() -> None:
+    merged = codegen.merge()
+    body = merged["paths"]["/api/v1/jobs/createTask"]["post"]["requestBody"]
+    refs = [one["$ref"] for one in body["content"]["application/json"]["schema"]["oneOf"]]
+    assert refs == [
+        "#/components/schemas/IdeogramCharacterBody",
+        "#/components/schemas/IdeogramCharacterEditBody",
+        "#/components/schemas/IdeogramCharacterRemixBody",
+    ]
+    endpoint = (codegen.GENERATED / codegen.PACKAGE / "api/default/create_task.py").read_text()
+    models = (codegen.GENERATED / codegen.PACKAGE / "models" / "__init__.py").read_text()
+    union = re.search(r"body: (.*),\n", endpoint)
+    assert union is not None
+    for path, request, input_model in FAMILY:
+        assert request in union[1].split(" | ")
+        assert f"import {input_model}\n" in models
+        # Each document's own operation is kept whole, so its wording reaches drift.
+        vendored = merged["x-vendored"][path]["operations"]["post /api/v1/jobs/createTask"]
+        document = json.loads((codegen.OPENAPI / path).read_text())
+        assert vendored == document["paths"]["/api/v1/jobs/createTask"]["post"]
+
+
+@pytest.mark.parametrize("path", [p for p, _, _ in FAMILY])
+def test_drift_reports_a_one_word_change_in_a_shared_operation(specs: Path, path: str) -> None:
+    document = specs / path
+    spec = json.loads(document.read_text())
+    spec["paths"]["/api/v1/jobs/createTask"]["post"]["summary"] += " now"
+    document.write_text(json.dumps(spec, indent=2))
+    assert codegen.drift(codegen.GENERATED, specs) != []
+
+
+def test_a_shared_operation_that_answers_differently_fails_the_merge(specs: Path) -> None:
+    document = specs / "market/ideogram/character-remix.json"
+    spec = json.loads(document.read_text())
+    spec["paths"]["/api/v1/jobs/createTask"]["post"]["responses"]["201"] = {"description": "x"}
+    document.write_text(json.dumps(spec, indent=2))
+    with pytest.raises(codegen.CodegenError, match="answers differently"):
+        codegen.merge(specs)
+
+
+def test_any_other_shared_path_fails_the_merge(specs: Path) -> None:
+    document = specs / "common-api/common-api.json"
+    spec = json.loads(document.read_text())
+    item = json.loads((specs / "market/common/get-task-detail.json").read_text())["paths"]
+    spec["paths"].update(item)  # a second GET recordInfo, with no request body
+    document.write_text(json.dumps(spec, indent=2))
+    with pytest.raises(codegen.CodegenError, match="already defined"):
+        codegen.merge(specs)
+
+
+def test_a_taken_body_name_fails_the_merge(specs: Path) -> None:
+    document = specs / "market/ideogram/character-edit.json"
+    spec = json.loads(document.read_text())
+    spec["paths"]["/api/v1/jobs/createTask"]["post"]["operationId"] = "ideogram-character"
+    document.write_text(json.dumps(spec, indent=2))
+    with pytest.raises(codegen.CodegenError, match="IdeogramCharacterBody"):
         codegen.merge(specs)
 
 

@@ -94,13 +94,11 @@ def test_an_editable_install_adds_no_other_import_name(tmp_path: Path) -> None:
     assert _importable(python) - before == {"_editable_impl_ideogram_facade"}
     code = (
         "import importlib.util as u, ideogram_facade._generated.models as m\n"
-        "print(m.CreateTaskRequest.__name__, [u.find_spec(n) for n in ('tests', 'tools', "
+        "print(m.CharacterRequest.__name__, [u.find_spec(n) for n in ('tests', 'tools', "
         "'noxfile', 'generated', 'apikley_client')])"
     )
     result = subprocess.run([str(python), "-c", code], capture_output=True, text=True, cwd="/")
-    assert result.stdout.strip() == "CreateTaskRequest [None, None, None, None, None]", (
-        result.stderr
-    )
+    assert result.stdout.strip() == "CharacterRequest [None, None, None, None, None]", result.stderr
 
 
 def _importable(python: Path) -> set[str]:

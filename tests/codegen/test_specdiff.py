@@ -93,25 +93,25 @@ def test_a_second_model_on_the_same_path_is_an_operation_of_its_own(specs: Path)
     """Another document defines createTask for its model: only that model's operation is new,
     and a change in its document is told apart from the first model's."""
     before = specdiff.load(specs)
-    remix = "market/ideogram/character-remix.json"
+    remix = "market/ideogram/character-sketch.json"
     shutil.copy(specs / CHARACTER, specs / remix)
 
     def remix_model(spec: Spec) -> None:
-        body(spec)["properties"]["model"]["enum"] = ["ideogram/character-remix"]
+        body(spec)["properties"]["model"]["enum"] = ["ideogram/character-sketch"]
         inputs(spec)["properties"]["style"]["enum"].remove("FICTION")
 
     edit(specs, remix, remix_model)
     edit(specs, "sources.json", lambda s: s["documents"].append({"path": remix, "url": ""}))
     between_documents = specdiff.compare(before, specdiff.load(specs))
     assert [(c.operation, c.text) for c in between_documents] == [
-        ("`POST /api/v1/jobs/createTask` for `ideogram/character-remix`", "new operation")
+        ("`POST /api/v1/jobs/createTask` for `ideogram/character-sketch`", "new operation")
     ]
 
     middle = specdiff.load(specs)
     edit(specs, remix, lambda spec: inputs(spec)["properties"].pop("seed"))
     assert [(c.operation, c.text) for c in specdiff.compare(middle, specdiff.load(specs))] == [
         (
-            "`POST /api/v1/jobs/createTask` for `ideogram/character-remix`",
+            "`POST /api/v1/jobs/createTask` for `ideogram/character-sketch`",
             "request field `input.seed` removed",
         )
     ]

@@ -65,8 +65,10 @@ def test_async_code_the_substitutions_miss_fails_the_derivation(
 
 
 def _as_sync(text: str) -> str:
-    return text.replace("AsyncCharacterClient", "CharacterClient").replace(
-        "httpx.AsyncClient", "httpx.Client"
+    return (
+        text.replace("AsyncCharacterClient", "CharacterClient")
+        .replace("httpx.AsyncClient", "httpx.Client")
+        .replace("await ", "")
     )
 
 

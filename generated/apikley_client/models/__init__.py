@@ -2,8 +2,15 @@
 
 from .api_response import ApiResponse
 from .base64_upload_request import Base64UploadRequest
+from .character_edit_input import CharacterEditInput
+from .character_edit_model import CharacterEditModel
+from .character_edit_request import CharacterEditRequest
 from .character_input import CharacterInput
-from .create_task_request import CreateTaskRequest
+from .character_model import CharacterModel
+from .character_remix_input import CharacterRemixInput
+from .character_remix_model import CharacterRemixModel
+from .character_remix_request import CharacterRemixRequest
+from .character_request import CharacterRequest
 from .create_task_response import CreateTaskResponse
 from .created_task import CreatedTask
 from .credit_balance_response import CreditBalanceResponse
@@ -12,7 +19,6 @@ from .download_url_response import DownloadUrlResponse
 from .file_upload_result import FileUploadResult
 from .file_upload_result_data import FileUploadResultData
 from .image_size import ImageSize
-from .model_name import ModelName
 from .num_images import NumImages
 from .rendering_speed import RenderingSpeed
 from .response_code import ResponseCode
@@ -27,9 +33,16 @@ from .url_upload_request import UrlUploadRequest
 __all__ = (
     "ApiResponse",
     "Base64UploadRequest",
+    "CharacterEditInput",
+    "CharacterEditModel",
+    "CharacterEditRequest",
     "CharacterInput",
+    "CharacterModel",
+    "CharacterRemixInput",
+    "CharacterRemixModel",
+    "CharacterRemixRequest",
+    "CharacterRequest",
     "CreatedTask",
-    "CreateTaskRequest",
     "CreateTaskResponse",
     "CreditBalanceResponse",
     "DownloadUrlRequest",
@@ -37,7 +50,6 @@ __all__ = (
     "FileUploadResult",
     "FileUploadResultData",
     "ImageSize",
-    "ModelName",
     "NumImages",
     "RenderingSpeed",
     "ResponseCode",

@@ -6,19 +6,19 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.model_name import ModelName, check_model_name
+from ..models.character_model import CharacterModel, check_character_model
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.character_input import CharacterInput
 
 
-T = TypeVar("T", bound="CreateTaskRequest")
+T = TypeVar("T", bound="CharacterRequest")
 
 
 @_attrs_define
-class CreateTaskRequest:
-    model: ModelName = "ideogram/character"
+class CharacterRequest:
+    model: CharacterModel = "ideogram/character"
     """ The model name to use for generation. Required field.
 
     - Must be `ideogram/character` for this endpoint """
@@ -61,7 +61,7 @@ class CreateTaskRequest:
         from ..models.character_input import CharacterInput  # noqa: PLC0415
 
         d = dict(src_dict)
-        model = check_model_name(d.pop("model"))
+        model = check_character_model(d.pop("model"))
 
         call_back_url = d.pop("callBackUrl", UNSET)
 
@@ -72,14 +72,14 @@ class CreateTaskRequest:
         else:
             input_ = CharacterInput.from_dict(_input_)
 
-        create_task_request = cls(
+        character_request = cls(
             model=model,
             call_back_url=call_back_url,
             input_=input_,
         )
 
-        create_task_request.additional_properties = d
-        return create_task_request
+        character_request.additional_properties = d
+        return character_request
 
     @property
     def additional_keys(self) -> list[str]:

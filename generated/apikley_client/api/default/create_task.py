@@ -5,14 +5,16 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.create_task_request import CreateTaskRequest
+from ...models.character_edit_request import CharacterEditRequest
+from ...models.character_remix_request import CharacterRemixRequest
+from ...models.character_request import CharacterRequest
 from ...models.create_task_response import CreateTaskResponse
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: CreateTaskRequest,
+    body: CharacterEditRequest | CharacterRemixRequest | CharacterRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -21,7 +23,12 @@ def _get_kwargs(
         "url": "/api/v1/jobs/createTask",
     }
 
-    _kwargs["json"] = body.to_dict()
+    if isinstance(body, CharacterRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, CharacterEditRequest):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -61,12 +68,12 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: CreateTaskRequest,
+    body: CharacterEditRequest | CharacterRemixRequest | CharacterRequest,
 ) -> Response[Any | CreateTaskResponse]:
-    """Generate content using ideogram/character
+    """Create a task: the request body is the one of the chosen model
 
     Args:
-        body (CreateTaskRequest):
+        body (CharacterEditRequest | CharacterRemixRequest | CharacterRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -90,12 +97,12 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: CreateTaskRequest,
+    body: CharacterEditRequest | CharacterRemixRequest | CharacterRequest,
 ) -> Any | CreateTaskResponse | None:
-    """Generate content using ideogram/character
+    """Create a task: the request body is the one of the chosen model
 
     Args:
-        body (CreateTaskRequest):
+        body (CharacterEditRequest | CharacterRemixRequest | CharacterRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -114,12 +121,12 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: CreateTaskRequest,
+    body: CharacterEditRequest | CharacterRemixRequest | CharacterRequest,
 ) -> Response[Any | CreateTaskResponse]:
-    """Generate content using ideogram/character
+    """Create a task: the request body is the one of the chosen model
 
     Args:
-        body (CreateTaskRequest):
+        body (CharacterEditRequest | CharacterRemixRequest | CharacterRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -141,12 +148,12 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: CreateTaskRequest,
+    body: CharacterEditRequest | CharacterRemixRequest | CharacterRequest,
 ) -> Any | CreateTaskResponse | None:
-    """Generate content using ideogram/character
+    """Create a task: the request body is the one of the chosen model
 
     Args:
-        body (CreateTaskRequest):
+        body (CharacterEditRequest | CharacterRemixRequest | CharacterRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
