@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar, Unpack
+from typing import Any, TypeVar, Unpack, overload
 
 import httpx
 
@@ -29,7 +29,15 @@ from ._effects import Fetch, Fetched, Flow, Send, Sleep
 from ._files import PartFile, ReferenceImage, UploadableFile
 from ._inflight import InFlight
 from ._models import PollPolicy, RateLimit, Task
-from ._requests import SubmitOptions
+from ._options import MODEL
+from ._requests import (
+    CharacterModel,
+    EditModel,
+    EditOptions,
+    RemixModel,
+    RemixOptions,
+    SubmitOptions,
+)
 from ._sandbox import Sandbox
 from ._transport import async_client, deadline, past_deadline
 from ._wire import HttpResponse
@@ -38,7 +46,8 @@ T = TypeVar("T")
 
 
 class AsyncCharacterClient:
-    """A client for Apikley's ideogram/character model, for use from many asyncio tasks.
+    """A client for Apikley's Ideogram character models (ideogram/character, -edit and
+    -remix), for use from many asyncio tasks.
 
     Arguments: `api_key` (default: env APIKLEY_API_KEY), `base_url` (default: env
     APIKLEY_BASE_URL, else https://api.apikley.ru), `upload_base_url`, `timeout` per HTTP
@@ -92,17 +101,60 @@ class AsyncCharacterClient:
         self._http = http_client if http_client is not None else async_client(C.POOL_LIMITS)
         self._in_flight = InFlight(max_in_flight)
 
+    @overload
     async def submit(
-        self, prompt: str, reference_image: ReferenceImage, **options: Unpack[SubmitOptions]
+        self,
+        prompt: str,
+        reference_image: ReferenceImage,
+        *,
+        model: CharacterModel = ...,
+        **options: Unpack[SubmitOptions],
+    ) -> str: ...
+    @overload
+    async def submit(
+        self,
+        prompt: str,
+        reference_image: ReferenceImage,
+        *,
+        model: EditModel,
+        image: ReferenceImage,
+        mask: ReferenceImage,
+        **options: Unpack[EditOptions],
+    ) -> str: ...
+    @overload
+    async def submit(
+        self,
+        prompt: str,
+        reference_image: ReferenceImage,
+        *,
+        model: RemixModel,
+        image: ReferenceImage,
+        **options: Unpack[RemixOptions],
+    ) -> str: ...
+    async def submit(
+        self,
+        prompt: str,
+        reference_image: ReferenceImage,
+        *,
+        model: str = MODEL,
+        **options: Any,
     ) -> str:
-        """Create a task and return its id at once. See `SubmitOptions` for the options.
+        """Create a task and return its id at once.
 
-        `reference_image` is an http(s) URL, or a local path or bytes that are uploaded first.
+        `model` is `"ideogram/character"` (a new scene), `"ideogram/character-edit"` (repaint
+        the part of `image` that `mask` marks) or `"ideogram/character-remix"` (remix `image`),
+        or their short names (`"character-edit"`). `reference_image`, and the `image`, `mask`,
+        `style_images` (a list) and `reference_mask` the model takes, are http(s) URLs, or
+        local paths or bytes that are uploaded first. See `SubmitOptions`, `EditOptions` and
+        `RemixOptions` for each model's options. Everything is checked before the first upload
+        or request: an option the model does not take is an `InvalidRequestError`.
 
         Never sent twice: if the request may have reached the service but its answer was lost,
         this raises `SubmissionUncertainError` instead of retrying.
         """
-        return await self._run(self._core.submit(prompt, reference_image, options))
+        return await self._run(
+            self._core.submit(prompt, reference_image, {"model": model, **options})
+        )
 
     async def get_task(self, task_id: str) -> Task:
         """The task's current state, one request."""
@@ -127,19 +179,67 @@ class AsyncCharacterClient:
             self._core.wait(task_id, timeout=timeout, poll=poll, on_update=on_update)
         )
 
+    @overload
     async def generate(
         self,
         prompt: str,
         reference_image: ReferenceImage,
         *,
+        model: CharacterModel = ...,
+        timeout: float | None = ...,
+        on_update: OnUpdate | None = ...,
+        **options: Unpack[SubmitOptions],
+    ) -> Task: ...
+    @overload
+    async def generate(
+        self,
+        prompt: str,
+        reference_image: ReferenceImage,
+        *,
+        model: EditModel,
+        image: ReferenceImage,
+        mask: ReferenceImage,
+        timeout: float | None = ...,
+        on_update: OnUpdate | None = ...,
+        **options: Unpack[EditOptions],
+    ) -> Task: ...
+    @overload
+    async def generate(
+        self,
+        prompt: str,
+        reference_image: ReferenceImage,
+        *,
+        model: RemixModel,
+        image: ReferenceImage,
+        timeout: float | None = ...,
+        on_update: OnUpdate | None = ...,
+        **options: Unpack[RemixOptions],
+    ) -> Task: ...
+    async def generate(
+        self,
+        prompt: str,
+        reference_image: ReferenceImage,
+        *,
+        model: str = MODEL,
         timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
         on_update: OnUpdate | None = None,
-        **options: Unpack[SubmitOptions],
+        **options: Any,
     ) -> Task:
-        """`submit()`, then `wait()`: the finished task with its image URLs."""
+        """`submit()`, then `wait()`: the finished task with its image URLs. It takes the
+        arguments of both.
+
+            task = await client.generate(
+                "the same man, now in a rain coat", "me.png",
+                model="character-edit", image="street.png", mask="coat-mask.png",
+            )
+        """
         return await self._run(
             self._core.generate(
-                prompt, reference_image, options, timeout=timeout, on_update=on_update
+                prompt,
+                reference_image,
+                {"model": model, **options},
+                timeout=timeout,
+                on_update=on_update,
             )
         )
 

@@ -27,7 +27,7 @@ import attrs
 import httpx
 
 from . import _constants as C
-from . import _downloads, _files, _requests, _retry, _wire
+from . import _downloads, _files, _options, _requests, _retry, _wire
 from ._effects import Flow, Send, Sleep
 from ._endpoints import CREATE_TASK
 from ._exceptions import (
@@ -46,7 +46,7 @@ from ._exceptions import (
 )
 from ._models import PollPolicy, RateLimit, Task, TaskState
 from ._ratelimit import RateWindow, Ticket, windows
-from ._requests import HttpRequest, SubmitOptions
+from ._requests import HttpRequest
 from ._wire import HttpResponse
 
 logger = logging.getLogger(C.LOGGER_NAME)
@@ -298,6 +298,12 @@ class Core:
         image = _files.load(file, file_name)
         return (yield from self._upload(image))
 
+    def _uploaded(self, image: str | _files.LocalImage) -> Flow[str]:
+        """The URL of an image: a URL as is, a local image once uploaded."""
+        if isinstance(image, str):
+            return image
+        return (yield from self._upload(image))
+
     def _upload(self, image: _files.LocalImage) -> Flow[str]:
         data = yield from self.call(_requests.upload(self.upload_base_url, image))
         url = data.get("downloadUrl") or data.get("fileUrl") if isinstance(data, Mapping) else None
@@ -309,19 +315,35 @@ class Core:
         return url
 
     def submit(
-        self, prompt: str, reference_image: _files.ReferenceImage, options: SubmitOptions
+        self, prompt: str, reference_image: _files.ReferenceImage, options: Mapping[str, Any]
     ) -> Flow[str]:
-        reference = _files.resolve(reference_image)
+        """`options` are the call's keyword arguments: `model`, the other images by the
+        facade's names (`image`, `mask`, ...) and the model's options."""
+        options = dict(options)
+        model = _options.model_name(options.pop("model", None) or _options.MODEL)
+        images: dict[str, object] = {"reference_image": reference_image}
+        for name in _options.FILE_PARAMETERS.values():
+            if name in options:
+                images[name] = options.pop(name)
+        images = {name: image for name, image in images.items() if image is not None}
         callback_url = options.get("callback_url")
         if isinstance(callback_url, str):
             # The service could not reach it, and the result would only come by polling.
             _requests.check_public_url(
                 "callback_url", callback_url, allowed=self.allow_private_urls
             )
-        if isinstance(reference, _files.LocalImage):
-            _requests.check_options(prompt, options)  # before the upload, not after
-            reference = yield from self._upload(reference)
-        request = _requests.create_task(self.base_url, prompt, reference, options)
+        # Everything is checked before the first upload: a wrong option costs no request.
+        _requests.check_request(model, prompt, options, images)
+        urls: dict[str, str | list[str]] = {}
+        for name, image in _files.resolve_images(images).items():
+            if isinstance(image, list):
+                each: list[str] = []
+                for item in image:
+                    each.append((yield from self._uploaded(item)))
+                urls[name] = each
+            else:
+                urls[name] = yield from self._uploaded(image)
+        request = _requests.create_task(self.base_url, model, prompt, urls, options)
         data = yield from self.call(request)
         task_id = data.get("taskId") if isinstance(data, Mapping) else None
         if not isinstance(task_id, str) or not task_id:
@@ -415,7 +437,7 @@ class Core:
         self,
         prompt: str,
         reference_image: _files.ReferenceImage,
-        options: SubmitOptions,
+        options: Mapping[str, Any],
         *,
         timeout: float | None,
         on_update: OnUpdate | None,

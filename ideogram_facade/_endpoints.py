@@ -62,7 +62,8 @@ class Endpoint:
         return self.path.rsplit("/", 1)[-1]
 
 
-CREATE_TASK = Endpoint("ideogram-character", idempotent=False, window="creates")
+# One operation for every model: tools/codegen.py folds the models' documents into it.
+CREATE_TASK = Endpoint("create-task", idempotent=False, window="creates")
 RECORD_INFO = Endpoint("get-task-details", idempotent=True, window="polls")
 CREDIT = Endpoint("get-account-credits", idempotent=True)
 # Only signs a URL again: sending it twice costs nothing.

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import BinaryIO
 
@@ -48,26 +50,29 @@ def sniff(content: bytes) -> tuple[str, str] | None:
     return None
 
 
-def load(file: UploadableFile, file_name: str | None = None) -> LocalImage:
-    """Read and check an image before any network I/O: type by content, size ≤ 10 MB."""
+def load(
+    file: UploadableFile, file_name: str | None = None, *, what: str = "the image"
+) -> LocalImage:
+    """Read and check an image before any network I/O: type by content, size ≤ 10 MB. `what`
+    names it in errors."""
     from_disk = not isinstance(file, bytes | bytearray)
     if isinstance(file, bytes | bytearray):
         content = bytes(file)
     elif isinstance(file, str | os.PathLike):
         path = Path(file)
         if not path.is_file():
-            raise InvalidRequestError(f"reference image {str(path)!r}: no such file")
+            raise InvalidRequestError(f"{what} {str(path)!r}: no such file")
         size = path.stat().st_size
         _check_size(size, str(path))
         content = path.read_bytes()
     else:
         content = file.read(C.MAX_REFERENCE_BYTES + 1)
-    _check_size(len(content), "the image")
+    _check_size(len(content), what)
     kind = sniff(content)
     if kind is None:
         raise InvalidRequestError(
-            "the reference image is not a JPEG, PNG or WebP (judged by its first bytes); "
-            "convert it to one of those"
+            f"{what} is not a JPEG, PNG or WebP (judged by its first bytes); convert it to one "
+            "of those"
         )
     mime, extension = kind
     # A unique name: the upload API overwrites a file that reuses a name.
@@ -85,22 +90,98 @@ def _check_size(size: int, what: str) -> None:
         raise InvalidRequestError(f"{what} is empty")
 
 
-def resolve(reference: ReferenceImage) -> str | LocalImage:
-    """An http(s) URL as is; a local path or bytes as a `LocalImage` to upload."""
+def resolve(reference: ReferenceImage, what: str = "reference_image") -> str | LocalImage:
+    """An http(s) URL as is; a local path or bytes as a `LocalImage` to upload. `what` names
+    the argument in errors."""
     if isinstance(reference, str) and reference.startswith(("http://", "https://")):
         return reference
+    if isinstance(reference, str) and "://" in reference[:12]:
+        raise InvalidRequestError(
+            f"{what} {reference[:200]!r} is a URL, but not http(s): give an http(s) URL or a "
+            "local file"
+        )
     if isinstance(reference, bytes | bytearray):
-        return load(reference)
+        return load(reference, what=what)
     if isinstance(reference, str | os.PathLike):
         if not Path(reference).is_file():
             raise InvalidRequestError(
-                f"reference_image {str(reference)[:200]!r} is neither an http(s) URL nor an "
-                "existing file"
+                f"{what} {str(reference)[:200]!r} is neither an http(s) URL nor an existing file"
             )
-        return load(reference)
+        return load(reference, what=what)
     raise InvalidRequestError(
-        f"reference_image must be an http(s) URL, a path or bytes; got {type(reference).__name__}"
+        f"{what} must be an http(s) URL, a path or bytes; got {type(reference).__name__}"
     )
+
+
+Resolved = str | LocalImage | list[str | LocalImage]
+
+
+def resolve_images(images: Mapping[str, object]) -> dict[str, Resolved]:
+    """Every image argument read and checked, before anything is uploaded: each file's type
+    and size; a list's total size (the service's limit is per field); and that an `image` and
+    its `mask` have the same pixel size when both are local (the service requires it, and
+    would take the money before it failed)."""
+    resolved: dict[str, Resolved] = {}
+    for name, value in images.items():
+        if isinstance(value, list | tuple):
+            items = [resolve(item, f"{name}[{index}]") for index, item in enumerate(value)]
+            local = [item for item in items if isinstance(item, LocalImage)]
+            if local:
+                _check_size(sum(len(item.content) for item in local), f"{name}, together,")
+            resolved[name] = items
+        else:
+            resolved[name] = resolve(value, name)  # type: ignore[arg-type]
+    image, mask = resolved.get("image"), resolved.get("mask")
+    if isinstance(image, LocalImage) and isinstance(mask, LocalImage):
+        image_size, mask_size = pixel_size(image.content), pixel_size(mask.content)
+        if image_size and mask_size and image_size != mask_size:
+            raise InvalidRequestError(
+                f"the mask is {mask_size[0]}x{mask_size[1]} pixels and the image "
+                f"{image_size[0]}x{image_size[1]}; they must be the same size: resize the mask"
+            )
+    return resolved
+
+
+def pixel_size(content: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG, JPEG or WebP, read from its header; None if unreadable."""
+    if content.startswith(b"\x89PNG\r\n\x1a\n") and content[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", content[16:24])
+        return width, height
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return _webp_size(content)
+    if content.startswith(b"\xff\xd8"):
+        return _jpeg_size(content)
+    return None
+
+
+def _webp_size(content: bytes) -> tuple[int, int] | None:
+    chunk = content[12:16]
+    if chunk == b"VP8 " and len(content) >= 30:
+        width, height = struct.unpack("<HH", content[26:30])
+        return width & 0x3FFF, height & 0x3FFF
+    if chunk == b"VP8L" and len(content) >= 25:
+        bits = int.from_bytes(content[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8X" and len(content) >= 30:
+        return int.from_bytes(content[24:27], "little") + 1, int.from_bytes(
+            content[27:30], "little"
+        ) + 1
+    return None
+
+
+def _jpeg_size(content: bytes) -> tuple[int, int] | None:
+    at = 2
+    while at + 9 < len(content):
+        if content[at] != 0xFF:
+            return None
+        marker = content[at + 1]
+        length = int.from_bytes(content[at + 2 : at + 4], "big")
+        # Start-of-frame markers (all but DHT, JPG and DAC in C0..CF) carry the size.
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", content[at + 5 : at + 9])
+            return width, height
+        at += 2 + length
+    return None
 
 
 # Long enough for any real task id; a longer one is cut and told apart by a hash suffix.

@@ -54,6 +54,7 @@ class Task:
     updated_at: datetime | None = None
     completed_at: datetime | None = None
     credits_consumed: float | None = None
+    model: str | None = None  # e.g. "ideogram/character-edit", as the task record names it
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property

@@ -4,12 +4,15 @@
                                    #        default="BALANCED", required=False, ...)
     options()["prompt"].check("")  # InvalidRequestError: prompt must not be empty
     options("ideogram/character-remix")  # another model of the spec: its own input schema
+    models()                       # ("ideogram/character", "ideogram/character-edit", ...)
+    files("character-edit")        # {"reference_image": Option(...), "image": ..., "mask": ...}
 
-Enums, defaults, limits, descriptions and the required list are the spec's; nothing here
-names a field, so a vendor change to a choice, a limit or a field reaches the facade's checks
-and the CLI's flags on regeneration. Two rules are ours: a string enum of whole numbers (the
-spec's num_images, "1".."4") is taken as an int and sent as the spec's string, and a required
-string must not be blank.
+Models, enums, defaults, limits, steps, descriptions and the required lists are the spec's, so
+a vendor change to a choice, a limit, a field or a model reaches the facade's checks and the
+CLI's flags on regeneration. What is ours: the names the facade gives the fields that take
+images (`FILE_PARAMETERS`, the public contract), that a string enum of whole numbers (the
+spec's num_images, "1".."4") is taken as an int and sent as the spec's string, and that a
+required string must not be blank.
 
 The shipped spec is read on first use, not on `import ideogram_facade`.
 """
@@ -26,8 +29,20 @@ import attrs
 from ._endpoints import spec
 from ._exceptions import InvalidRequestError
 
-# The model this package drives; the spec may describe others (each with its own input schema).
+# The model `submit()` and `generate()` use when none is named.
 MODEL = "ideogram/character"
+
+# The input fields that take images, by the name `submit()`, `generate()` and the CLI give
+# them. Each takes what `reference_image` takes (an http(s) URL; a path or bytes, uploaded
+# first); whether the spec wants one URL or a list, it gets that. A field of the spec whose name
+# ends in `_url` or `_urls` and is missing here fails a test: it would take an image too.
+FILE_PARAMETERS = {
+    "reference_image_urls": "reference_image",
+    "image_url": "image",
+    "mask_url": "mask",
+    "image_urls": "style_images",
+    "reference_mask_urls": "reference_mask",
+}
 
 
 @attrs.frozen
@@ -43,6 +58,7 @@ class Option:
     max_length: int | None = None
     minimum: float | None = None
     maximum: float | None = None
+    step: float | None = None  # the spec's multipleOf
     sent_as_text: bool = False  # an int here, the spec's string on the wire
 
     def check(self, value: object) -> None:
@@ -74,6 +90,12 @@ class Option:
                 raise InvalidRequestError(f"{self.name} must be >= {self.minimum}; got {value}")
             if self.maximum is not None and value > self.maximum:
                 raise InvalidRequestError(f"{self.name} must be <= {self.maximum}; got {value}")
+            # Within a float's rounding of a multiple: 0.3 is 3 steps of 0.1, though 0.3 / 0.1
+            # is 2.9999999999999996.
+            if self.step is not None and abs(value / self.step - round(value / self.step)) > 1e-9:
+                raise InvalidRequestError(
+                    f"{self.name} must be a multiple of {self.step}; got {value}"
+                )
 
     def to_wire(self, value: Any) -> Any:
         """`value`, checked, as the request body carries it."""
@@ -111,13 +133,52 @@ def options_of(model: str, document: Mapping[str, Any]) -> dict[str, Option]:
 @functools.cache
 def options(model: str = MODEL) -> Mapping[str, Option]:
     """Every input field of `model`, as the shipped spec describes it (read once)."""
-    return MappingProxyType(options_of(model, spec()))
+    return MappingProxyType(options_of(model_name(model), spec()))
 
 
 def optional(model: str = MODEL) -> dict[str, Option]:
-    """The fields of `model` a caller may leave out: the options of a request, as opposed to
-    its prompt and images."""
-    return {name: option for name, option in options(model).items() if not option.required}
+    """The fields of `model` a caller may leave out, less its images: the options of a
+    request, as opposed to its prompt and images."""
+    return {
+        name: option
+        for name, option in options(model).items()
+        if not option.required and name not in FILE_PARAMETERS
+    }
+
+
+def files(model: str = MODEL) -> dict[str, Option]:
+    """The fields of `model` that take images, by the facade's name for each."""
+    return {
+        FILE_PARAMETERS[name]: option
+        for name, option in options(model).items()
+        if name in FILE_PARAMETERS
+    }
+
+
+@functools.cache
+def models() -> tuple[str, ...]:
+    """Every model the shipped spec describes, in its order."""
+    return tuple(models_of(spec()))
+
+
+def models_of(document: Mapping[str, Any]) -> list[str]:
+    found: list[str] = []
+    for body in _request_bodies(document):
+        names = body.get("properties", {}).get("model", {})
+        found += [name for name in names.get("enum", [names.get("const")]) if name]
+    return found
+
+
+def model_name(name: str) -> str:
+    """The spec's name of a model, given it or its short name (`character-edit`)."""
+    known = models()
+    if name in known:
+        return name
+    for model in known:
+        if model.rsplit("/", 1)[-1] == name:
+            return model
+    shown = ", ".join(f"{model} ({model.rsplit('/', 1)[-1]})" for model in known)
+    raise InvalidRequestError(f"no model {name!r}; the models are {shown}")
 
 
 def input_schema(model: str, document: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -149,6 +210,7 @@ def _option(name: str, field: Mapping[str, Any], required: bool) -> Option:
         max_length=field.get("maxLength"),
         minimum=field.get("minimum"),
         maximum=field.get("maximum"),
+        step=field.get("multipleOf"),
         sent_as_text=whole_numbers,
     )
 

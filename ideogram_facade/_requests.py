@@ -12,10 +12,13 @@ ideogram_facade` takes (see BENCHMARKS.md, import time).
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import ipaddress
 import socket
-from typing import TYPE_CHECKING, Any, TypedDict
+import typing
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 from urllib.parse import urlsplit
 
 import attrs
@@ -37,19 +40,27 @@ from ._endpoints import (
     Endpoint,
 )
 from ._exceptions import InvalidRequestError
-from ._files import LocalImage
+from ._files import LocalImage, ReferenceImage
+
+# The models by the names `submit()` and `generate()` take, for the type checker (which picks
+# each model's options by them): a test keeps them equal to the spec's models.
+CharacterModel = Literal["ideogram/character", "character"]
+EditModel = Literal["ideogram/character-edit", "character-edit"]
+RemixModel = Literal["ideogram/character-remix", "character-remix"]
 
 
 class SubmitOptions(TypedDict, total=False):
-    """The options of `submit()` and `generate()`, all optional; None or left out is unset.
+    """The options of `submit()` and `generate()` for ideogram/character, all optional; None or
+    left out is unset.
 
     For typing only: the options a call takes, and their choices, defaults and limits, are the
     input fields of the model's request body in the vendored spec (`openapi/market/ideogram/`),
     read by `ideogram_facade._options` and checked from there before any request. `ideogram-
     character generate --help` prints them; `ideogram_facade._options.options()` gives them to
     code. Every field is named and typed as in the spec, except `num_images` (an int; the spec
-    sends it as a string) and `callback_url` (the request's `callBackUrl`: an http(s) URL the
-    service POSTs the result to). A test keeps these keys and the spec's optional fields equal.
+    sends it as a string), `callback_url` (the request's `callBackUrl`: an http(s) URL the
+    service POSTs the result to) and the images (`_options.FILE_PARAMETERS`). A test keeps each
+    model's keys and the spec's fields equal.
     """
 
     rendering_speed: RenderingSpeed
@@ -60,6 +71,29 @@ class SubmitOptions(TypedDict, total=False):
     seed: int | None
     negative_prompt: str | None
     callback_url: str | None
+
+
+class EditOptions(TypedDict, total=False):
+    """The options of ideogram/character-edit (no `image_size`, no `negative_prompt`); its
+    `image` and `mask` are required arguments of their own."""
+
+    rendering_speed: RenderingSpeed
+    style: Style
+    expand_prompt: bool | None
+    num_images: int
+    seed: int | None
+    callback_url: str | None
+
+
+class RemixOptions(SubmitOptions, total=False):
+    """The options of ideogram/character-remix: those of ideogram/character, and `strength`
+    (0.1 to 1 in steps of 0.1: how much the result keeps of `image`), `style_images` (images
+    whose style to follow) and `reference_mask` (which part of the reference is the character);
+    its `negative_prompt` is at most 500 characters. Its `image` is a required argument."""
+
+    strength: float | None
+    style_images: Sequence[ReferenceImage] | None
+    reference_mask: ReferenceImage | None
 
 
 @attrs.frozen
@@ -129,16 +163,23 @@ def check_task_id(task_id: object) -> str:
     return task_id
 
 
-def check_options(prompt: str, options: SubmitOptions) -> None:
-    """The prompt and every option, checked against the spec's table of the model's fields."""
-    table = _options.optional()
-    unknown = options.keys() - table.keys() - {"callback_url"}
-    if unknown:
-        raise InvalidRequestError(
-            f"unknown option(s) {', '.join(sorted(unknown))}; the options are "
-            f"{', '.join([*table, 'callback_url'])}"
-        )
-    _options.options()["prompt"].check(prompt)
+def check_request(
+    model: str, prompt: str, options: Mapping[str, Any], images: Mapping[str, object]
+) -> None:
+    """The prompt, every option and which images are given, checked against the spec's table of
+    `model`'s fields. `images` maps the facade's names of image fields (`reference_image`,
+    `mask`, ...) to what was passed; the images themselves are checked when they are read."""
+    table = _options.optional(model)
+    takes = _options.files(model)
+    for name in [*options, *images]:
+        if name not in table and name not in takes and name != "callback_url":
+            raise InvalidRequestError(_not_an_option(name, model))
+    for name, image in takes.items():
+        if image.required and images.get(name) is None:
+            raise InvalidRequestError(
+                f"{name} is required by {model}: {image.description or 'an image'}"
+            )
+    _options.options(model)["prompt"].check(prompt)
     for name, value in options.items():
         if name == "callback_url":
             if value is not None:
@@ -147,29 +188,75 @@ def check_options(prompt: str, options: SubmitOptions) -> None:
             table[name].check(value)
 
 
-def create_task(
-    base_url: str, prompt: str, reference_image_url: str, options: SubmitOptions
-) -> HttpRequest:
-    """The createTask request, after checking every option.
+def _not_an_option(name: str, model: str) -> str:
+    others = [
+        other
+        for other in _options.models()
+        if name in _options.optional(other) or name in _options.files(other)
+    ]
+    what = f"{model} takes no {name}"
+    if others:
+        what += f" (only {', '.join(others)} does)"
+    choices = [*_options.files(model), *_options.optional(model), "callback_url"]
+    choices.remove("reference_image")  # an argument of its own
+    return f"{what}; its options are {', '.join(choices)}"
 
+
+def create_task(
+    base_url: str,
+    model: str,
+    prompt: str,
+    image_urls: Mapping[str, str | Sequence[str]],
+    options: Mapping[str, Any],
+) -> HttpRequest:
+    """The createTask request for `model`, after checking every option.
+
+    `image_urls` maps the facade's image names to URLs (one, or a list for a list field).
     Options left out (or None) are left out of the model too, which then sends the spec's
     default where the spec has one.
     """
-    from ._generated.api.default import ideogram_character
-    from ._generated.models import CharacterInput, CreateTaskRequest
-    from ._generated.types import UNSET
+    from ._generated.api.default import create_task as create_task_endpoint
 
-    check_options(prompt, options)
-    check_url("reference_image", reference_image_url)
-    given: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
-    callback_url = given.pop("callback_url", UNSET)
-    table = _options.optional()
-    given = {name: table[name].to_wire(value) for name, value in given.items()}
-    body = CreateTaskRequest(
-        call_back_url=callback_url,
-        input_=CharacterInput(prompt=prompt, reference_image_urls=[reference_image_url], **given),
-    )
-    return _request(base_url, CREATE_TASK, ideogram_character._get_kwargs(body=body))
+    check_request(model, prompt, options, image_urls)
+    given = {name: value for name, value in options.items() if value is not None}
+    callback_url = given.pop("callback_url", None)
+    takes = _options.files(model)
+    inputs: dict[str, Any] = {"prompt": prompt}
+    for name, urls in image_urls.items():
+        one = [urls] if isinstance(urls, str) else list(urls)
+        for url in one:
+            check_url(name, url)
+        # The spec's shape: reference_image_urls is a list of one, reference_mask_urls a string.
+        inputs[_IMAGE_FIELDS[name]] = one if takes[name].kind == "array" else one[0]
+    table = _options.optional(model)
+    inputs |= {name: table[name].to_wire(value) for name, value in given.items()}
+    # The spec's defaults are sent, not left to the service: what was asked for is on record.
+    for name, option in table.items():
+        if option.default is not None:
+            inputs.setdefault(name, option.to_wire(option.default))
+    body: dict[str, Any] = {"model": model, "input": inputs}
+    if callback_url is not None:
+        body["callBackUrl"] = callback_url
+    request = _request_model(model).from_dict(body)
+    return _request(base_url, CREATE_TASK, create_task_endpoint._get_kwargs(body=request))
+
+
+# The facade's name of each image field, by the spec's field name.
+_IMAGE_FIELDS = {name: field for field, name in _options.FILE_PARAMETERS.items()}
+
+
+@functools.cache
+def _request_model(model: str) -> Any:
+    """The generated request class whose `model` enum names `model`: the classes are the
+    members of the createTask endpoint's `body` union, so a new model needs no code here."""
+    from ._generated.api.default import create_task as create_task_endpoint
+
+    body = typing.get_type_hints(create_task_endpoint._get_kwargs)["body"]
+    for request_class in typing.get_args(body):
+        # Each model's `model` field is a one-value Literal that defaults to that value.
+        if attrs.fields(request_class).model.default == model:
+            return request_class
+    raise InvalidRequestError(f"the generated client has no request for {model!r}")
 
 
 def task_details(base_url: str, task_id: str) -> HttpRequest:

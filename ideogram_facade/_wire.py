@@ -404,6 +404,7 @@ def _parse_task(data: object, task_id: str | None) -> Task:
         updated_at=_time(data.get("updateTime")),
         completed_at=_time(data.get("completeTime")),
         credits_consumed=number(data.get("creditsConsumed")),
+        model=_text(data.get("model")),
         raw=dict(data),
     )
 

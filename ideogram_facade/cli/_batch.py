@@ -27,6 +27,7 @@ from ideogram_facade import (
     SubmissionUncertainError,
     TaskNotFoundError,
 )
+from ideogram_facade._files import resolve_images
 
 from ._batchfile import read
 from ._batchplan import Item, Outcome, plan, why
@@ -204,8 +205,8 @@ class Runner:
         self._journal.succeeded(line, key, item.files)
         item.finish(Outcome.DONE)
 
-    async def _reference(self, reference: str) -> str:
-        """An http(s) URL for the reference: each local file is uploaded once per run."""
+    async def _url(self, reference: str) -> str:
+        """An http(s) URL for an image: each local file is uploaded once per run."""
         assert self._client is not None
         if is_url(reference):
             return reference
@@ -222,18 +223,26 @@ class Runner:
         assert item.line.request is not None
         request = item.line.request
         try:
-            reference = await self._reference(request.reference)
+            # All of the line's images are checked before the first of them is uploaded.
+            resolve_images({"reference_image": request.reference, **request.images})
+            reference = await self._url(request.reference)
+            images: dict[str, str | list[str]] = {}
+            for name, value in request.images.items():
+                if isinstance(value, str):
+                    images[name] = await self._url(value)
+                else:
+                    images[name] = [await self._url(item) for item in value]
         except (ApikleyError, OSError) as error:
             # Nothing reached createTask, so the next run may try this line again.
             if isinstance(error, AuthenticationError | InsufficientCreditsError):
                 self._stop_submits(error)
-            item.finish(Outcome.FAILED, f"reference: {why(error)}")
+            item.finish(Outcome.FAILED, f"images: {why(error)}")
             return None
         if self.signalled is not None or self.fatal is not None:
             return None
         self._journal.submitting(item.line.number, item.key, request.as_json())
         call = asyncio.ensure_future(
-            self._client.submit(request.prompt, reference, **request.options)
+            self._client.submit(request.prompt, reference, **{**request.arguments(), **images})
         )
         self._in_flight.add(call)
         try:

@@ -8,6 +8,7 @@ from contextlib import closing
 from pathlib import Path
 
 from ideogram_facade import CharacterClient, Task
+from ideogram_facade._files import resolve_images
 
 from ._display import StatusLine, status_line
 from ._exitcodes import PROG, CliError, ExitCode, Interrupted
@@ -35,13 +36,38 @@ def local_file(path: Path, what: str) -> Path:
     return path
 
 
-def reference_url(client: CharacterClient, reference: str, line: StatusLine) -> str:
-    """A URL the service can fetch: local images are uploaded first."""
-    if is_url(reference):
-        return reference
-    path = local_file(Path(reference), "the reference image")
-    line.set(f"uploading {path.name}")
-    return client.upload(path)
+def check_images(request: Request) -> None:
+    """Every image of a request checked before anything is uploaded: that each local one is a
+    file (exit 10), then the facade's checks of types, sizes and an image's and its mask's
+    pixel sizes (exit 5)."""
+    named = [("the reference image", request.reference)]
+    for name, value in request.images.items():
+        named += [(name, item) for item in ((value,) if isinstance(value, str) else value)]
+    for what, item in named:
+        if not is_url(item):
+            local_file(Path(item), what)
+    resolve_images({"reference_image": request.reference, **request.images})
+
+
+def image_urls(
+    client: CharacterClient, request: Request, line: StatusLine
+) -> tuple[str, dict[str, str | list[str]]]:
+    """The reference's URL and the other images' arguments, with local images uploaded."""
+    uploaded: dict[str, str] = {}
+
+    def url(item: str) -> str:
+        if is_url(item):
+            return item
+        if item not in uploaded:
+            line.set(f"uploading {Path(item).name}")
+            uploaded[item] = client.upload(Path(item))
+        return uploaded[item]
+
+    images = {
+        name: url(value) if isinstance(value, str) else [url(item) for item in value]
+        for name, value in request.images.items()
+    }
+    return url(request.reference), images
 
 
 def _watching(line: StatusLine, task_id: str) -> Callable[[Task], None]:
@@ -71,16 +97,15 @@ def _interrupted(
 def generate(args: argparse.Namespace) -> int:
     request = Request.from_args(args)
     out = output_folder(args.out)
-    if not is_url(request.reference):
-        local_file(Path(request.reference), "the reference image")
+    check_images(request)
     task_id: str | None = None
     submitting = False
     with sync_client(args) as client, closing(status_line()) as line:
         try:
-            reference = reference_url(client, request.reference, line)
+            reference, images = image_urls(client, request, line)
             line.set("submitting")
             submitting = True
-            task_id = client.submit(request.prompt, reference, **request.options)
+            task_id = client.submit(request.prompt, reference, **{**request.arguments(), **images})
             line.set(f"{task_id}: submitted")
             task = client.wait(task_id, timeout=args.timeout, on_update=_watching(line, task_id))
             line.set(f"{task_id}: downloading {len(task.image_urls)} image(s)")
@@ -103,14 +128,13 @@ def generate(args: argparse.Namespace) -> int:
 
 def submit(args: argparse.Namespace) -> int:
     request = Request.from_args(args)
-    if not is_url(request.reference):
-        local_file(Path(request.reference), "the reference image")
+    check_images(request)
     submitting = False
     with sync_client(args) as client, closing(status_line()) as line:
         try:
-            reference = reference_url(client, request.reference, line)
+            reference, images = image_urls(client, request, line)
             submitting = True
-            task_id = client.submit(request.prompt, reference, **request.options)
+            task_id = client.submit(request.prompt, reference, **{**request.arguments(), **images})
         except (KeyboardInterrupt, Interrupted) as stop:
             raise _interrupted(stop, None, submitting) from None
     if args.json:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ideogram_facade import __version__
 from ideogram_facade._constants import DEFAULT_WAIT_TIMEOUT
-from ideogram_facade._options import Option, optional
+from ideogram_facade._options import FILE_PARAMETERS, MODEL, Option, files, models, optional
 
 from ._exitcodes import PROG
 
@@ -91,6 +91,11 @@ _PHRASES: dict[str, str] = {
     "seed": "random seed, for repeatable results",
     "negative_prompt": "what the image should not show",
     "expand_prompt": "MagicPrompt: let the service rewrite the prompt",
+    "strength": "how much of --image the result keeps",
+    "image": "the picture to edit or remix",
+    "mask": "which part of --image to repaint (white), the same size as --image",
+    "style_images": "an image whose style to follow (repeatable)",
+    "reference_mask": "which part of the reference is the character",
 }
 # What the service does with an option the spec gives no default, when it is left out.
 _WHEN_UNSET = {"seed": "random", "expand_prompt": "the service decides"}
@@ -99,31 +104,83 @@ _ARGUMENT_TYPES: dict[str, type] = {"string": str, "integer": int, "number": flo
 _METAVARS = {"string": "TEXT"}
 
 
-def option_flags() -> dict[str, tuple[str, ...]]:
-    """The flags of each request option of the model, by its name in the spec.
+def short(model: str) -> str:
+    """A model's name on the command line: `character-edit` for ideogram/character-edit."""
+    return model.rsplit("/", 1)[-1]
 
-    Lists and objects (the image URLs) are not flags: the images of a request are its
-    --reference.
+
+def option_flags() -> dict[str, tuple[str, ...]]:
+    """The flags of each request option of any model, by its name in the spec.
+
+    Lists and objects are not flags; the images have flags of their own (`image_flags`).
     """
-    return {
-        name: _SHORT_FLAGS.get(name, ("--" + name.replace("_", "-"),))
-        for name, spec in optional().items()
-        if spec.kind == "boolean" or spec.kind in _ARGUMENT_TYPES
-    }
+    flags: dict[str, tuple[str, ...]] = {}
+    for model in models():
+        for name, spec in optional(model).items():
+            if spec.kind == "boolean" or spec.kind in _ARGUMENT_TYPES:
+                flags.setdefault(name, _SHORT_FLAGS.get(name, ("--" + name.replace("_", "-"),)))
+    return flags
+
+
+def image_flags() -> dict[str, str]:
+    """The flag of each image a model takes besides the reference, by the facade's name; a
+    list (style_images) is one image per flag, so its flag is singular and repeatable."""
+    flags = {}
+    for name in FILE_PARAMETERS.values():
+        if name == "reference_image":
+            continue  # --reference, with its own help
+        kinds = {files(model)[name].kind for model in models() if name in files(model)}
+        flag = "--" + name.replace("_", "-")
+        flags[name] = flag.removesuffix("s") if kinds == {"array"} else flag
+    return flags
+
+
+def _taken_by(name: str) -> str:
+    """` (character-remix only)` for an option not every model takes; else nothing."""
+    takers = [short(model) for model in models() if name in optional(model) or name in files(model)]
+    if len(takers) == len(models()):
+        return ""
+    return f" ({', '.join(takers)} only)" if len(takers) == 1 else f" ({', '.join(takers)})"
+
+
+def models_help() -> str:
+    """What each model takes, for the end of --help: from the spec, model by model."""
+    lines = ["models (--model) and what each takes besides PROMPT and --reference:"]
+    for model in models():
+        needed = [
+            f"{image_flags()[name]} (required)"
+            for name, spec in files(model).items()
+            if spec.required and name in image_flags()
+        ]
+        rest = [
+            image_flags()[name]
+            for name, spec in files(model).items()
+            if not spec.required and name in image_flags()
+        ]
+        rest += [option_flags()[name][-1] for name in optional(model) if name in option_flags()]
+        lines.append(f"  {short(model):16} {', '.join([*needed, *rest])}")
+    return "\n".join(lines) + "\n\n"
 
 
 def _help(spec: Option) -> str:
     text = _PHRASES.get(spec.name) or " ".join(spec.description.split())
     if spec.max_length is not None:
         text += f", at most {spec.max_length} characters"
+        # Another model may allow less (character-remix's negative prompt: 500).
+        for model in models():
+            other = optional(model).get(spec.name)
+            if other is not None and other.max_length != spec.max_length:
+                text += f" ({short(model)}: {other.max_length})"
     if spec.minimum is not None:
         text += f", at least {spec.minimum:g}"
     if spec.maximum is not None:
         text += f", at most {spec.maximum:g}"
+    if spec.step is not None:
+        text += f", in steps of {spec.step:g}"
     default = _WHEN_UNSET.get(spec.name) if spec.default is None else spec.default
     if default is not None:
         text += f" (default: {default})"
-    return text.replace("%", "%%")  # argparse formats help with %
+    return (text + _taken_by(spec.name)).replace("%", "%%")  # argparse formats help with %
 
 
 def _request_options(parser: argparse.ArgumentParser, *, batch: bool) -> None:
@@ -138,7 +195,21 @@ def _request_options(parser: argparse.ArgumentParser, *, batch: bool) -> None:
             metavar="URL|PATH",
             help="reference portrait for lines without one: an http(s) URL or a local image",
         )
-    table = optional()
+    group.add_argument(
+        "--model",
+        choices=[short(model) for model in models()],
+        help=f"which model (default: {short(MODEL)}); see the list below",
+    )
+    for name, flag in image_flags().items():
+        spec = next(files(model)[name] for model in models() if name in files(model))
+        group.add_argument(
+            flag,
+            dest=name,
+            action="append" if spec.kind == "array" else "store",
+            metavar="URL|PATH",
+            help=f"{_PHRASES.get(name, name)}: an http(s) URL or a local image{_taken_by(name)}",
+        )
+    table = {name: spec for model in reversed(models()) for name, spec in optional(model).items()}
     for name, flags in option_flags().items():
         spec = table[name]
         if spec.kind == "boolean":
@@ -187,11 +258,16 @@ def _out(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
     )
 
 
+# The commands that take a request, whose --help lists the models.
+_REQUEST_COMMANDS = ("generate", "submit", "batch")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Generate images of one character in new scenes with Apikley's "
-        "ideogram/character model. The API key comes from APIKLEY_API_KEY.",
+        description="Put one character in new scenes, repaint part of a picture with it, or "
+        "remix a picture around it, with Apikley's Ideogram character models. The API key "
+        "comes from APIKLEY_API_KEY.",
         epilog=EXIT_CODES + MORE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -205,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=summary,
             description=summary,
             parents=[common],
-            epilog=EXIT_CODES + MORE_HELP,
+            epilog=(models_help() if name in _REQUEST_COMMANDS else "") + EXIT_CODES + MORE_HELP,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 

@@ -3,6 +3,10 @@
 request = Request.build({"prompt": "a pilot", "reference": "me.png", "n": "2"}, base=folder)
 request.options        # {"num_images": 2}
 request.key()          # a stable hash of what would be sent, for the batch journal
+
+request = Request.build({"prompt": "a pilot", "reference": "me.png", "model": "character-edit",
+                         "image": "cockpit.png", "mask": "seat.png"}, base=folder)
+request.images         # {"image": "/abs/cockpit.png", "mask": "/abs/seat.png"}
 """
 
 from __future__ import annotations
@@ -17,10 +21,17 @@ from pathlib import Path
 from typing import Any, cast
 
 from ideogram_facade import SubmitOptions
-from ideogram_facade._options import optional
-from ideogram_facade._requests import check_options
+from ideogram_facade._options import (
+    FILE_PARAMETERS,
+    MODEL,
+    files,
+    model_name,
+    models,
+    optional,
+)
+from ideogram_facade._requests import check_request
 
-from ._parser import option_flags
+from ._parser import image_flags, option_flags
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
@@ -41,14 +52,23 @@ def field_names() -> Mapping[str, str]:
         "reference_image": "reference",
         "reference_image_url": "reference",
         "callback_url": "callback_url",
+        "model": "model",
     }
-    table = optional()
+    table = {name: spec for model in models() for name, spec in optional(model).items()}
     for name, flags in option_flags().items():
         for spelling in (name, *(flag.lstrip("-").replace("-", "_") for flag in flags)):
             names[spelling] = name
             if table[name].kind == "boolean":
                 names["no_" + spelling] = "no_" + name
+    for spec_name, name in FILE_PARAMETERS.items():
+        if name in image_flags():
+            for spelling in (spec_name, name, image_flags()[name].lstrip("-").replace("-", "_")):
+                names[spelling] = name
     return names
+
+
+# In a CSV cell, the images of a list field (style_images) are separated by this.
+LIST_SEPARATOR = "|"
 
 
 def is_url(reference: str) -> bool:
@@ -60,6 +80,10 @@ class Request:
     prompt: str
     reference: str  # an http(s) URL, or the absolute path of a local image
     options: SubmitOptions = field(default_factory=lambda: SubmitOptions())
+    model: str = MODEL
+    # The model's other images by the facade's names (image, mask, ...): each an http(s) URL
+    # or an absolute path; a list field holds a tuple.
+    images: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -83,7 +107,7 @@ class Request:
             if canonical in values:
                 raise RequestError(f"field {canonical!r} is given twice")
             values[canonical] = value
-        for name in optional():
+        for name in option_flags():
             if "no_" + name in values:
                 values.setdefault(name, not _boolean(name, values.pop("no_" + name)))
         return cls._from_values({**(defaults or {}), **values}, base)
@@ -100,15 +124,21 @@ class Request:
                 if reference is None
                 else "reference must be text"
             )
+        model = model_name(str(values.pop("model", MODEL)).strip())  # InvalidRequestError: 5
+        images: dict[str, str | tuple[str, ...]] = {}
+        for name in image_flags():
+            if name in values:
+                images[name] = _images(name, values.pop(name), base)
         # Text from a command line or a batch file becomes the types the facade takes; its
-        # checks (the spec's choices and limits) then run here, before anything is uploaded.
-        table = optional()
+        # checks (the model's fields, the spec's choices and limits) then run here, before
+        # anything is uploaded.
+        table = optional(model)
         options: dict[str, Any] = {}
         for name, value in values.items():
             kind = table[name].kind if name in table else "string"
             options[name] = _CONVERSIONS[kind](name, value)
-        check_options(prompt, cast(SubmitOptions, options))  # InvalidRequestError: exit 5
-        return cls(prompt, resolve(reference, base), cast(SubmitOptions, options))
+        check_request(model, prompt, options, {"reference_image": reference, **images})
+        return cls(prompt, resolve(reference, base), cast(SubmitOptions, options), model, images)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Request:
@@ -124,13 +154,47 @@ class Request:
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def as_json(self) -> dict[str, Any]:
-        return {"prompt": self.prompt, "reference": self.reference, **self.options}
+        # The default model and no images leave the hash of a request as it was before the
+        # other models, so older batch journals still match their lines.
+        model = {} if self.model == MODEL else {"model": self.model}
+        images = {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in self.images.items()
+        }
+        return {
+            "prompt": self.prompt,
+            "reference": self.reference,
+            **model,
+            **images,
+            **self.options,
+        }
+
+    def arguments(self) -> dict[str, Any]:
+        """The keyword arguments of `submit()` for this request, less the reference."""
+        images = {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in self.images.items()
+        }
+        return {"model": self.model, **images, **self.options}
 
 
 def option_values(args: argparse.Namespace) -> dict[str, Any]:
     """The request options given on the command line, by API name; unset ones left out."""
     given = {name: getattr(args, name) for name in (*option_flags(), "callback_url")}
     return {name: value for name, value in given.items() if value is not None}
+
+
+def _images(name: str, value: object, base: Path) -> str | tuple[str, ...]:
+    """One image, or (for a list field) several: a list from JSON, or a CSV cell's text with
+    the images separated by LIST_SEPARATOR."""
+    if not any(name in files(model) and files(model)[name].kind == "array" for model in models()):
+        if not isinstance(value, str):
+            raise RequestError(f"{name} must be text: a URL or a path")
+        return resolve(value, base)
+    items = value.split(LIST_SEPARATOR) if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(item, str) for item in items):
+        raise RequestError(f"{name} must be a list of URLs or paths")
+    return tuple(resolve(item, base) for item in items if item.strip())
 
 
 def resolve(reference: str, base: Path) -> str:

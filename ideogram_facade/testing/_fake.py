@@ -75,6 +75,7 @@ class FakeApikley:
         self._log = RequestLog(self._api_key, request_log_limit)
         self._jobs = Jobs(config, spec, clock, self._watch_callback)
         self._uploads = Uploads(spec, lambda: self._jobs.epoch.ms(clock()))
+        self._jobs.uploaded = self._uploads.content_of  # an edit's result has its image's size
         service_config = ServiceConfig(self._api_key, auth_error_as_http_status)
         self._service = Service(
             service_config, self._jobs, self._uploads, self._faults, self._log, clock

@@ -23,10 +23,12 @@ from urllib.parse import parse_qs, urlsplit
 import attrs
 
 from ideogram_facade._endpoints import CREATE_TASK, DOWNLOAD_URL
+from ideogram_facade._files import pixel_size
+from ideogram_facade._options import MODEL, options
 from ideogram_facade.testing._envelope import envelope, parse_json_body
 from ideogram_facade.testing._png import image_dimensions, render_png
 from ideogram_facade.testing._schema import request_schema, validate
-from ideogram_facade.testing._tasks import MODEL, EpochMapper, Task, TaskTiming, TaskView
+from ideogram_facade.testing._tasks import EpochMapper, Task, TaskTiming, TaskView
 from ideogram_facade.testing._wire import Response
 
 RESULTS_PREFIX = "/files/results/"
@@ -58,6 +60,8 @@ class Jobs:
         on_callback: Callable[[Task, str], None],
     ) -> None:
         self.base_url = ""
+        # The bytes of an upload of this fake by its URL (set by FakeApikley); None otherwise.
+        self.uploaded: Callable[[str], bytes | None] = lambda url: None
         self._config = config
         self._spec = spec
         self._clock = clock
@@ -217,8 +221,6 @@ class Jobs:
         # Rules the document leaves out but the service cannot work without.
         if not isinstance(value, dict):
             return "body: expected object"
-        if value.get("model") != MODEL:
-            return f"model: must be {MODEL!r}"
         if not isinstance(value.get("input"), dict):
             return "input: required field is missing"
         num_images = value["input"].get("num_images", "1")
@@ -268,4 +270,10 @@ class Jobs:
     def _render(self, task: Task, index: int) -> bytes:
         seed = task.input.get("seed")
         size = image_dimensions(task.input.get("image_size"))
+        # A model that takes no image_size but an image (character-edit) repaints that image,
+        # so its result is the image's size: known when it is an upload of this fake.
+        model = str(task.body.get("model", MODEL))
+        if "image_size" not in options(model) and "image_url" in options(model):
+            content = self.uploaded(str(task.input.get("image_url", "")))
+            size = (pixel_size(content) if content else None) or size
         return render_png(str(task.input.get("prompt", "")), seed, index, size)

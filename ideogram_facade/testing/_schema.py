@@ -6,7 +6,7 @@
     # ['model: "x" is not one of ["ideogram/character"]']
 
 A JSON-schema subset: type, required, properties, items, enum, minLength/maxLength,
-minItems/maxItems, minimum/maximum, allOf, $ref to the same document, nullable, and
+minItems/maxItems, minimum/maximum, allOf, oneOf, $ref to the same document, nullable, and
 format "uri" read as an absolute http(s) URL. Unknown keywords are ignored, as is
 additionalProperties (the vendor documents never set it).
 """
@@ -42,6 +42,8 @@ def validate(schema: Schema, value: object, spec: Mapping[str, Any], where: str 
     errors: list[str] = []
     for part in schema.get("allOf", ()):
         errors += validate(part, value, spec, where)
+    if "oneOf" in schema:
+        return errors + _one_of(schema["oneOf"], value, spec, where)
     expected = schema.get("type")
     if expected is not None and not _has_type(value, expected, schema.get("format")):
         return [*errors, f"{label}: expected {expected}, got {_json_type(value)}"]
@@ -57,6 +59,21 @@ def validate(schema: Schema, value: object, spec: Mapping[str, Any], where: str 
     elif isinstance(value, dict):
         errors += _check_object(schema, value, spec, where)
     return errors
+
+
+def _one_of(
+    branches: list[Schema], value: object, spec: Mapping[str, Any], where: str
+) -> list[str]:
+    """Valid if one branch is; else the problems of the branch the body names by its `model`
+    (the models sharing createTask each have one), or of the closest branch."""
+    results = [validate(branch, value, spec, where) for branch in branches]
+    if any(not problems for problems in results):
+        return []
+    for branch, problems in zip(branches, results, strict=True):
+        model = _resolve(branch, spec).get("properties", {}).get("model", {})
+        if isinstance(value, dict) and value.get("model") in model.get("enum", ()):
+            return problems
+    return min(results, key=len)
 
 
 def _resolve(schema: Schema, spec: Mapping[str, Any]) -> Schema:

@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-MODEL = "ideogram/character"
+from ideogram_facade._options import MODEL
 
 
 def _non_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:

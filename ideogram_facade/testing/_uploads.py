@@ -142,6 +142,17 @@ class Uploads:
             return upload_envelope(400, "fileUrl: the fake fetches only loopback URLs")
         return self._fetch_and_store(url, str(value["uploadPath"]), value.get("fileName"))
 
+    def content_of(self, url: str) -> bytes | None:
+        """The bytes of an upload of this fake, by its URL; None for any other URL."""
+        parts = urlsplit(url)
+        if f"{parts.scheme}://{parts.netloc}" != self.base_url:
+            return None
+        if not parts.path.startswith(UPLOADS_PREFIX):
+            return None
+        with self._lock:
+            stored = self._files.get(unquote(parts.path[len(UPLOADS_PREFIX) :]))
+        return None if stored is None else stored.data
+
     def serve(self, path: str) -> Response:
         with self._lock:
             stored = self._files.get(unquote(path[len(UPLOADS_PREFIX) :]))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ideogram_facade import InvalidRequestError
-from ideogram_facade._options import optional
+from ideogram_facade._options import files, models, optional
 from ideogram_facade.cli._parser import option_flags
 from ideogram_facade.cli._request import Request, RequestError
 
@@ -18,9 +18,16 @@ def build(**fields: object) -> Request:
     return Request.build({"prompt": "a pilot", "reference": URL, **fields}, base=Path("/batch"))
 
 
+def a_model(name: str) -> dict[str, str]:
+    """The fields that pick the first model that takes option `name` (and its images)."""
+    model = next(model for model in models() if name in optional(model))
+    needed = [image for image, spec in files(model).items() if spec.required]
+    return {"model": model, **{image: URL for image in needed if image != "reference_image"}}
+
+
 def a_value(name: str) -> object:
     """A valid value of option `name`, as the facade takes it."""
-    spec = optional()[name]
+    spec = next(optional(model)[name] for model in models() if name in optional(model))
     if spec.choices is not None:
         return spec.choices[-1]
     return {"string": "text", "integer": 7, "number": 0.5, "boolean": False}[spec.kind]
@@ -32,8 +39,8 @@ def test_each_option_is_read_by_its_spec_name_and_each_flag_spelling(name: str) 
     cell = str(value).lower() if isinstance(value, bool) else str(value)  # as CSV holds it
     spellings = {name, *(flag.lstrip("-").replace("-", "_") for flag in option_flags()[name])}
     for spelling in spellings:
-        assert build(**{spelling: cell}).options == {name: value}, spelling
-        assert build(**{spelling: value}).options == {name: value}, spelling
+        assert build(**a_model(name), **{spelling: cell}).options == {name: value}, spelling
+        assert build(**a_model(name), **{spelling: value}).options == {name: value}, spelling
 
 
 def test_a_yes_no_option_can_be_given_negated() -> None:

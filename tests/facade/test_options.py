@@ -18,16 +18,22 @@ from ideogram_facade._generated.models.image_size import IMAGE_SIZE_VALUES
 from ideogram_facade._generated.models.num_images import NUM_IMAGES_VALUES
 from ideogram_facade._generated.models.rendering_speed import RENDERING_SPEED_VALUES
 from ideogram_facade._generated.models.style import STYLE_VALUES
-from ideogram_facade._requests import check_options, create_task
+from ideogram_facade._options import MODEL
+from ideogram_facade._requests import check_request, create_task
 from tools import codegen
 
 URL = "https://example.com/portrait.png"
 
 
-def character_input(document: Any) -> Any:
-    """The character model's input schema, found the plain way (not through _options)."""
+def character_input(document: Any, model: str = MODEL) -> Any:
+    """A model's input schema, found the plain way (not through _options): the createTask body
+    is a oneOf of the models' bodies, each a component."""
     body = document["paths"]["/api/v1/jobs/createTask"]["post"]["requestBody"]
-    return body["content"]["application/json"]["schema"]["properties"]["input"]
+    for choice in body["content"]["application/json"]["schema"]["oneOf"]:
+        schema = document["components"]["schemas"][choice["$ref"].rsplit("/", 1)[-1]]
+        if model in schema["properties"]["model"]["enum"]:
+            return schema["properties"]["input"]
+    raise AssertionError(f"no {model} in the document")
 
 
 def test_the_table_is_what_the_vendored_documents_say() -> None:
@@ -74,12 +80,18 @@ def test_submit_options_types_exactly_the_optional_fields() -> None:
 
 
 def test_create_task_sends_the_spec_defaults_and_its_wire_types() -> None:
-    body = create_task("https://api.example", "a knight", URL, {})
+    body = create_task("https://api.example", MODEL, "a knight", {"reference_image": URL}, {})
     sent = body.json["input"]
     for name, option in _options.optional().items():
         if option.default is not None:
             assert sent[name] == option.to_wire(option.default), name
-    two = create_task("https://api.example", "a knight", URL, {"num_images": 2, "seed": 7})
+    two = create_task(
+        "https://api.example",
+        MODEL,
+        "a knight",
+        {"reference_image": URL},
+        {"num_images": 2, "seed": 7},
+    )
     assert two.json["input"]["num_images"] == "2"
     assert two.json["input"]["seed"] == 7
 
@@ -113,29 +125,51 @@ def test_a_spec_change_changes_the_checks() -> None:
         _options.options()["num_images"].check(more)
 
 
-def test_each_model_has_the_options_of_its_own_input_schema() -> None:
-    # Two models' bodies in one createTask operation, as a oneOf told apart by `model`.
-    document = copy.deepcopy(dict(spec()))
-    operation = document["paths"]["/api/v1/jobs/createTask"]["post"]
-    content = operation["requestBody"]["content"]["application/json"]
-    character = content["schema"]
-    remix = copy.deepcopy(character)
-    remix["properties"]["model"]["enum"] = ["ideogram/character-remix"]
-    remix_input = remix["properties"]["input"]
-    remix_input["properties"]["negative_prompt"]["maxLength"] = 500
-    remix_input["properties"]["image_url"] = {"type": "string", "description": "the base image"}
-    remix_input["required"].append("image_url")
-    document["components"].setdefault("schemas", {})["RemixBody"] = remix
-    content["schema"] = {"oneOf": [character, {"$ref": "#/components/schemas/RemixBody"}]}
+@pytest.mark.parametrize("model", ["ideogram/character-edit", "ideogram/character-remix"])
+def test_each_model_has_the_options_of_its_own_input_schema(model: str) -> None:
+    schema = character_input(codegen.merge(), model)
+    table = _options.options(model)
+    assert list(table) == list(schema["properties"])
+    for name, field in schema["properties"].items():
+        assert table[name].required is (name in schema["required"]), name
+        assert table[name].max_length == field.get("maxLength"), name
+        assert table[name].step == field.get("multipleOf"), name
+    assert _options.options(model.removeprefix("ideogram/")) == table  # the short name
 
-    mine = _options.options_of(_options.MODEL, document)
-    theirs = _options.options_of("ideogram/character-remix", document)
-    assert mine == _options.options()
-    assert theirs["negative_prompt"].max_length == 500
-    assert theirs["image_url"].required
-    assert "image_url" not in mine
-    with pytest.raises(InvalidRequestError, match="no model 'ideogram/nothing'"):
-        _options.options_of("ideogram/nothing", document)
+
+def test_the_family_differs_where_the_pages_say() -> None:
+    plain, edit, remix = (_options.options(m) for m in _options.models())
+    assert _options.models() == (MODEL, "ideogram/character-edit", "ideogram/character-remix")
+    assert remix["negative_prompt"].max_length == 500 != plain["negative_prompt"].max_length
+    assert "image_size" not in edit
+    assert "negative_prompt" not in edit
+    assert remix["reference_mask_urls"].kind == "string"
+    assert remix["image_urls"].kind == "array"
+    assert set(_options.files("character-edit")) == {"reference_image", "image", "mask"}
+    assert all(option.required for option in _options.files("character-edit").values())
+    with pytest.raises(InvalidRequestError, match="no model 'ideogram/nothing'; the models are"):
+        _options.options("ideogram/nothing")
+
+
+def test_every_field_that_takes_a_url_is_an_image_argument() -> None:
+    # A field the vendor adds that takes an image must get a name before it can be used.
+    for model in _options.models():
+        for name in _options.options(model):
+            if name.endswith(("_url", "_urls")):
+                assert name in _options.FILE_PARAMETERS, (model, name)
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [(0.1, True), (0.3, True), (0.7, True), (1, True), (0.35, False), (0.05, False)],
+)
+def test_strength_takes_steps_of_a_tenth(value: float, ok: bool) -> None:
+    strength = _options.options("character-remix")["strength"]
+    if ok:
+        strength.check(value)
+    else:
+        with pytest.raises(InvalidRequestError, match="strength must be"):
+            strength.check(value)
 
 
 def test_importing_the_package_reads_no_spec() -> None:
@@ -165,7 +199,11 @@ def _cases() -> list[tuple[str, dict[str, Any], str]]:
         ("a knight", {"expand_prompt": 1}, "expand_prompt must be True or False; got int"),
         ("a knight", {"negative_prompt": "x" * (negative_limit + 1)}, f"limit is {negative_limit}"),
         ("a knight", {"callback_url": "/relative"}, "callback_url must be an absolute"),
-        ("a knight", {"speed": "TURBO"}, "unknown option.*speed; the options are rendering_speed"),
+        (
+            "a knight",
+            {"speed": "TURBO"},
+            "ideogram/character takes no speed; its options are rendering_speed",
+        ),
     ]
 
 
@@ -174,11 +212,11 @@ def test_each_option_is_checked_with_a_message_that_names_it(
     prompt: str, options: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(InvalidRequestError, match=message):
-        check_options(prompt, options)  # type: ignore[arg-type]
+        check_request(MODEL, prompt, options, {"reference_image": URL})
 
 
 def test_every_choice_and_unset_option_passes() -> None:
     for name, option in _options.optional().items():
-        check_options("a knight", {name: None})  # type: ignore[misc]
+        check_request(MODEL, "a knight", {name: None}, {"reference_image": URL})
         for choice in option.choices or ():
-            check_options("a knight", {name: choice})  # type: ignore[misc]
+            check_request(MODEL, "a knight", {name: choice}, {"reference_image": URL})

@@ -87,9 +87,9 @@ def test_body_that_is_not_json_is_422(http: httpx.Client) -> None:
 
 def test_a_spec_change_changes_what_the_fake_accepts() -> None:
     spec = copy.deepcopy(dict(_endpoints.spec()))
-    create = spec["paths"][CREATE]["post"]["requestBody"]["content"]["application/json"]
-    create["schema"]["properties"]["input"]["properties"]["num_images"]["enum"].append("8")
-    create["schema"]["properties"]["input"]["properties"]["prompt"]["maxLength"] = 10
+    body = spec["components"]["schemas"]["IdeogramCharacterBody"]  # one model's, of the oneOf
+    body["properties"]["input"]["properties"]["num_images"]["enum"].append("8")
+    body["properties"]["input"]["properties"]["prompt"]["maxLength"] = 10
     with FakeApikley(spec=spec, timing=TaskTiming.instant()) as fake, authed(fake) as http:
         assert (
             http.post(CREATE, json=create_body(num_images="8", prompt="short")).json()["code"]
