@@ -1,11 +1,13 @@
-"""A typed client for Apikley's ideogram/character model: a portrait and a prompt in, the same
-character in new scenes out.
+"""A typed client for Apikley's Ideogram character models: a portrait and a prompt in, the same
+character out, in a new scene, painted into a picture, or in a remix of one.
 
     from ideogram_facade import CharacterClient
 
     with CharacterClient() as client:          # API key from APIKLEY_API_KEY
         task = client.generate("the same man as a 1920s pilot", "https://example.com/me.png")
         print(task.image_urls)
+        client.generate("the same man", "me.png", model="character-edit",
+                        image="street.png", mask="coat-mask.png")
 
 `AsyncCharacterClient` is the same for asyncio. Every failure is an `ApikleyError`
 (see `ideogram_facade._exceptions` for the tree); `ideogram_facade.testing` is a fake of the
@@ -36,7 +38,7 @@ from ._exceptions import (
     UnexpectedResponseError,
 )
 from ._models import PollPolicy, RateLimit, Task, TaskState
-from ._requests import SubmitOptions
+from ._requests import EditOptions, RemixOptions, SubmitOptions
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ __all__ = [
     "AsyncCharacterClient",
     "AuthenticationError",
     "CharacterClient",
+    "EditOptions",
     "FeatureDisabledError",
     "GenerationFailedError",
     "ImageSize",
@@ -76,6 +79,7 @@ __all__ = [
     "PollPolicy",
     "RateLimit",
     "RateLimitError",
+    "RemixOptions",
     "RenderingSpeed",
     "ServerError",
     "ServiceUnavailableError",

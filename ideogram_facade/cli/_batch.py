@@ -36,6 +36,7 @@ from ._commands import output_folder
 from ._display import BatchProgress, batch_progress
 from ._exitcodes import CliError, ExitCode, redact
 from ._journal import Journal, JournalError
+from ._parser import image_flags
 from ._request import is_url, option_values, resolve
 from ._settings import async_client
 
@@ -283,6 +284,12 @@ def batch(args: argparse.Namespace) -> int:
     defaults = option_values(args)
     if args.reference:
         defaults["reference"] = resolve(args.reference, Path.cwd())
+    # Images given on the command line are relative to the current folder, not the file's.
+    for name in image_flags():
+        if isinstance(defaults.get(name), str):
+            defaults[name] = resolve(defaults[name], Path.cwd())
+        elif isinstance(defaults.get(name), list):
+            defaults[name] = [resolve(item, Path.cwd()) for item in defaults[name]]
     try:
         lines = read(args.file, defaults)
     except (OSError, UnicodeDecodeError) as error:

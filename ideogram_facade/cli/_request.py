@@ -179,8 +179,10 @@ class Request:
 
 
 def option_values(args: argparse.Namespace) -> dict[str, Any]:
-    """The request options given on the command line, by API name; unset ones left out."""
-    given = {name: getattr(args, name) for name in (*option_flags(), "callback_url")}
+    """The request's model, images and options given on the command line, by the facade's
+    names; unset ones left out."""
+    names = (*option_flags(), *image_flags(), "callback_url", "model")
+    given = {name: getattr(args, name) for name in names}
     return {name: value for name, value in given.items() if value is not None}
 
 

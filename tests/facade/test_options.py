@@ -6,12 +6,13 @@ import copy
 import re
 import subprocess
 import sys
+import typing
 from typing import Any
 
 import attrs
 import pytest
 
-from ideogram_facade import InvalidRequestError, SubmitOptions, _options
+from ideogram_facade import InvalidRequestError, SubmitOptions, _options, _requests
 from ideogram_facade._endpoints import spec
 from ideogram_facade._generated.models import CharacterInput
 from ideogram_facade._generated.models.image_size import IMAGE_SIZE_VALUES
@@ -77,6 +78,29 @@ def test_submit_options_types_exactly_the_optional_fields() -> None:
     # the vendor adds fails here until SubmitOptions names it.
     assert set(SubmitOptions.__annotations__) == {*_options.optional(), "callback_url"}
     assert not set(_options.optional()) & {"prompt", "reference_image_urls"}
+
+
+@pytest.mark.parametrize(
+    ("options", "literal", "model"),
+    [
+        (SubmitOptions, _requests.CharacterModel, "ideogram/character"),
+        (_requests.EditOptions, _requests.EditModel, "ideogram/character-edit"),
+        (_requests.RemixOptions, _requests.RemixModel, "ideogram/character-remix"),
+    ],
+)
+def test_each_model_s_typed_options_are_its_fields_in_the_spec(
+    options: Any, literal: Any, model: str
+) -> None:
+    # The TypedDicts and Literals are for type checkers; a field or model the vendor adds
+    # fails here until they name it. The required images are arguments of their own.
+    optional_images = {name for name, spec in _options.files(model).items() if not spec.required}
+    expected = {*_options.optional(model), *optional_images, "callback_url"}
+    assert set(options.__annotations__) | set(options.__optional_keys__) == expected
+    assert set(typing.get_args(literal)) == {model, model.removeprefix("ideogram/")}
+    assert {
+        typing.get_args(m)[0]
+        for m in (_requests.CharacterModel, _requests.EditModel, _requests.RemixModel)
+    } == set(_options.models())
 
 
 def test_create_task_sends_the_spec_defaults_and_its_wire_types() -> None:
