@@ -18,6 +18,7 @@ def _when(value: datetime | None) -> str | None:
 def task_json(task: Task) -> dict[str, Any]:
     return {
         "task_id": task.task_id,
+        "model": task.model,
         "state": task.state.value,
         "image_urls": list(task.image_urls),
         "fail_code": task.fail_code,
