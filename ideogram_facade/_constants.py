@@ -63,6 +63,9 @@ MAX_REFERENCE_BYTES = 10 * 1024 * 1024
 BASE64_UPLOAD_MAX_BYTES = 1024 * 1024
 UPLOAD_PATH = "ideogram-facade"
 
+# The service keeps a task, and its images, this long (api-contract.md).
+TASK_RETENTION_DAYS = 14
+
 # Generated images are a few MB; anything past this is not an image we asked for.
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
 # One image, start to finish, may take this many times a request's deadline (2 min with the

@@ -18,7 +18,13 @@ import httpx
 from . import _constants as C
 from . import _files, _requests, _retry, _wire
 from ._effects import Fetch, Fetched, Flow, Sleep
-from ._exceptions import ApikleyError, InvalidRequestError, RateLimitError, UnexpectedResponseError
+from ._exceptions import (
+    ApikleyError,
+    InvalidRequestError,
+    RateLimitError,
+    SaveError,
+    UnexpectedResponseError,
+)
 from ._models import Task
 
 
@@ -63,7 +69,10 @@ class Downloads:
         for url in urls:
             self._check(url, "image URL", task_id)
         folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise _save_error(folder, error, task_id) from None
         paths = []
         for number, url in enumerate(urls, start=1):
             stem = f"{_files.download_stem(task_id, url)}_{number}"
@@ -83,10 +92,16 @@ class Downloads:
         attempt = 0
         while True:
             reply = yield Fetch(url, folder, self.timeout, self.deadline())
+            if isinstance(reply, OSError):
+                # The clients return the disk's errors as they are (the network's are httpx's):
+                # nothing a retry of the download would mend.
+                raise _save_error(folder, reply, task_id)
             if isinstance(reply, Fetched) and reply.part is not None:
                 try:
                     extension = _files.image_extension(reply.part, url, task_id)
                     return _files.place(reply.part, folder / f"{stem}{extension}", overwrite)
+                except OSError as disk_error:
+                    raise _save_error(folder, disk_error, task_id) from None
                 finally:  # placed, refused or interrupted: no part file stays behind
                     reply.part.unlink(missing_ok=True)
             expired = isinstance(reply, Fetched) and reply.status_code in (403, 404)
@@ -112,6 +127,17 @@ class Downloads:
                 raise error
             attempt += 1
             yield Sleep(delay)
+
+
+def _save_error(folder: Path, error: OSError, task_id: str | None) -> SaveError:
+    reason = error.strerror or str(error)
+    later = (
+        f"download({task_id!r}, ...) fetches them again once it can be written (the service "
+        f"keeps them {C.TASK_RETENTION_DAYS} days)"
+        if task_id
+        else "download the URLs again once it can be written"
+    )
+    return SaveError(f"cannot write {folder}: {reason}; {later}", path=str(folder), task_id=task_id)
 
 
 def _download_error(reply: object, url: str, task_id: str | None) -> ApikleyError:

@@ -15,7 +15,8 @@
     ├── SubmissionUncertainError    createTask may have been accepted, but its answer was lost
     ├── TaskTimeoutError            (also TimeoutError) wait() ran out of time; .last_state
     ├── UnexpectedResponseError     non-JSON, HTML error pages, shapes we cannot read
-    └── InvalidSignatureError       a callback whose signature is missing, wrong or stale
+    ├── InvalidSignatureError       a callback whose signature is missing, wrong or stale
+    └── SaveError                   (also OSError) an image could not be written to disk
 
 Catch `ApikleyError` for all of them; every instance names the task id when there is one:
 
@@ -48,6 +49,7 @@ __all__ = [
     "InvalidRequestError",
     "InvalidSignatureError",
     "RateLimitError",
+    "SaveError",
     "ServerError",
     "ServiceUnavailableError",
     "SubmissionUncertainError",
@@ -205,3 +207,14 @@ class UnexpectedResponseError(ApikleyError):
 
 class InvalidSignatureError(ApikleyError):
     """A callback's signature is missing, malformed, wrong or too old: do not trust its body."""
+
+
+class SaveError(ApikleyError, OSError):
+    """An image could not be written to disk: a folder that cannot be created or written, a
+    full disk. Local, so never retried, and the task is not lost: its images stay on the
+    service (about 14 days), and `download()` fetches them again once the disk can take them.
+    `path` is what could not be written."""
+
+    def __init__(self, message: str, *, path: str | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.path = path

@@ -59,7 +59,10 @@ _ERRORS: dict[int, tuple[type[ApikleyError], str]] = {
     401: (AuthenticationError, "Check the API key (argument api_key or APIKLEY_API_KEY)."),
     402: (InsufficientCreditsError, "Top up the account's credits, then submit again."),
     403: (AuthenticationError, "Check that the API key may use this model."),
-    404: (TaskNotFoundError, "Check the task id; the service keeps tasks for 14 days."),
+    404: (
+        TaskNotFoundError,
+        f"Check the task id; the service keeps tasks for {C.TASK_RETENTION_DAYS} days.",
+    ),
     422: (InvalidRequestError, "Fix the request; sending it again unchanged will fail again."),
     429: (RateLimitError, "Slow down: lower the client's RateLimit or wait before retrying."),
     433: (

@@ -23,6 +23,7 @@ Exit codes (also in `--help`):
     9    submission uncertain (createTask may have been accepted: check the dashboard)
     10   a local file could not be read or written
     11   batch: some lines failed or did not finish
+    12   the task is done but its images could not be saved (SaveError): download it later
     70   internal error (a bug: please report it)
     130  interrupted (SIGINT, Ctrl-C)
     143  terminated (SIGTERM)

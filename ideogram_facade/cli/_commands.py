@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from contextlib import closing
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 
-from ideogram_facade import CharacterClient, Task
+from ideogram_facade import CharacterClient, Task, TaskNotFoundError
 from ideogram_facade._files import resolve_images
 
 from ._display import StatusLine, status_line
@@ -18,11 +20,26 @@ from ._settings import sync_client
 
 
 def output_folder(out: Path) -> Path:
-    """`out`, created if missing: before any request, so a typo costs nothing."""
+    """`out`, created if missing and proven writable (a byte written to a probe file): before
+    anything is uploaded or submitted, so that a folder that cannot take the images costs
+    nothing."""
+    probe = out / f".ideogram-character-probe-{uuid.uuid4().hex}"
     try:
         out.mkdir(parents=True, exist_ok=True)
+        with probe.open("xb") as file:
+            file.write(b"\0")
+            file.flush()
+            os.fsync(file.fileno())
     except OSError as error:
-        raise CliError(ExitCode.FILE, f"cannot create the output folder {out}: {error}") from None
+        reason = error.strerror or str(error)
+        raise CliError(
+            ExitCode.FILE,
+            f"cannot write to the output folder {out}: {reason}; nothing was uploaded or "
+            "submitted: choose another --out",
+        ) from None
+    finally:
+        with suppress(OSError):  # under a file, even looking for it fails
+            probe.unlink(missing_ok=True)
     return out
 
 
@@ -144,8 +161,24 @@ def submit(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+@contextmanager
+def sandbox_task(args: argparse.Namespace) -> Iterator[None]:
+    """In --sandbox, an unknown task id is one a previous command made: say why it is gone."""
+    try:
+        yield
+    except TaskNotFoundError:
+        if not args.sandbox:
+            raise
+        raise CliError(
+            ExitCode.ERROR,
+            f"{args.command}: no task {args.task_id} in the sandbox: sandbox tasks live only as "
+            f"long as the command that made them; use `{PROG} generate --sandbox ...`, which "
+            "submits, waits and downloads in one command",
+        ) from None
+
+
 def status(args: argparse.Namespace) -> int:
-    with sync_client(args) as client:
+    with sync_client(args) as client, sandbox_task(args):
         task = client.get_task(args.task_id)
     if args.json:
         emit_json(task_json(task))
@@ -170,7 +203,7 @@ def _wait(client: CharacterClient, args: argparse.Namespace) -> Task:
 
 
 def wait(args: argparse.Namespace) -> int:
-    with sync_client(args) as client:
+    with sync_client(args) as client, sandbox_task(args):
         task = _wait(client, args)
     if args.json:
         emit_json(task_json(task))
@@ -181,7 +214,7 @@ def wait(args: argparse.Namespace) -> int:
 
 def download(args: argparse.Namespace) -> int:
     out = output_folder(args.out)
-    with sync_client(args) as client:
+    with sync_client(args) as client, sandbox_task(args):
         task = _wait(client, args)
         files = client.download(task, out, overwrite=args.overwrite)
     if args.json:
@@ -197,8 +230,15 @@ def credits(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"credits": balance})
     else:
-        emit_lines([f"{balance:g}"])
+        emit_lines([exact(balance)])
     return ExitCode.OK
+
+
+def exact(number: float) -> str:
+    """A balance as it is: 1000000, 12.5, never 1e+06."""
+    if number == int(number):
+        return str(int(number))
+    return repr(number)
 
 
 def upload(args: argparse.Namespace) -> int:

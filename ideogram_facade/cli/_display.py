@@ -27,6 +27,14 @@ def _seconds(value: float) -> str:
     return f"{value // 60}:{value % 60:02d}"
 
 
+def eta(total: int, finished: int, elapsed: float) -> str:
+    """Time left at the rate lines have finished so far in this run ("-:--" until one has):
+    the observed rate, which counts the waits for rate limits and the tasks' real durations."""
+    if finished <= 0 or elapsed <= 0:
+        return "-:--"
+    return _seconds(elapsed / finished * (total - finished))
+
+
 class StatusLine(Protocol):
     """The progress of one task: `set()` the current step; elapsed time is added here."""
 
@@ -119,11 +127,10 @@ class _PlainProgress:
         if finished == self._finished:
             return
         self._finished = finished
-        elapsed = time.monotonic() - self._started
-        eta = _seconds(elapsed / finished * (self._total - finished))
+        left = eta(self._total, finished, time.monotonic() - self._started)
         print(
             f"[{finished}/{self._total}] done {done}, failed {failed}, running {running}, "
-            f"ETA {eta}",
+            f"ETA {left}",
             file=sys.stderr,
             flush=True,
         )
@@ -144,7 +151,6 @@ class _RichProgress:
             SpinnerColumn,
             TextColumn,
             TimeElapsedColumn,
-            TimeRemainingColumn,
         )
 
         self._progress = Progress(
@@ -157,16 +163,25 @@ class _RichProgress:
                 "running {task.fields[running]}"
             ),
             TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
+            TextColumn("ETA {task.fields[eta]}"),
             console=console,
         )
-        self._task = self._progress.add_task("batch", total=total, done=0, failed=0, running=0)
+        self._total = total
+        self._started = time.monotonic()
+        self._task = self._progress.add_task(
+            "batch", total=total, done=0, failed=0, running=0, eta=eta(total, 0, 0)
+        )
         self._progress.start()
 
     def update(self, *, done: int, failed: int, running: int) -> None:
+        finished = done + failed
         self._progress.update(
-            self._task, completed=done + failed, done=done, failed=failed, running=running
+            self._task,
+            completed=finished,
+            done=done,
+            failed=failed,
+            running=running,
+            eta=eta(self._total, finished, time.monotonic() - self._started),
         )
 
     def note(self, text: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 import signal
 import sys
 
@@ -14,6 +15,7 @@ from ideogram_facade import (
     GenerationFailedError,
     InsufficientCreditsError,
     InvalidRequestError,
+    SaveError,
     SubmissionUncertainError,
     TaskTimeoutError,
 )
@@ -37,6 +39,7 @@ class ExitCode(enum.IntEnum):
     UNCERTAIN = 9
     FILE = 10
     BATCH_FAILED = 11
+    SAVE = 12  # paid, done, not saved: the message names the download command
     INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug in this program
     INTERRUPTED = 128 + signal.SIGINT
     TERMINATED = 128 + signal.SIGTERM
@@ -63,6 +66,7 @@ class Interrupted(Exception):
 # Most specific first: SubmissionUncertainError and APITimeoutError have broader parents.
 _API_ERRORS: tuple[tuple[type[ApikleyError], ExitCode, str], ...] = (
     (SubmissionUncertainError, ExitCode.UNCERTAIN, "submission uncertain"),
+    (SaveError, ExitCode.SAVE, "cannot save the images"),
     (AuthenticationError, ExitCode.AUTH, "authentication failed"),
     (InsufficientCreditsError, ExitCode.CREDITS, "not enough credits"),
     (InvalidRequestError, ExitCode.INVALID, "invalid request"),
@@ -80,6 +84,29 @@ def classify(error: ApikleyError) -> tuple[ExitCode, str]:
     return ExitCode.ERROR, "API error"
 
 
+# The library's advice speaks Python; on the command line the same advice is a flag or a
+# command. Each pattern is replaced wherever an error's message carries it.
+_CLI_WORDS: tuple[tuple[str, str], ...] = (
+    (r"pass overwrite=True to replace it", "pass --overwrite to replace it"),
+    (r"pass api_key=\.\.\. or set", "set"),
+    (r"use sandbox=True to try the client offline", "use --sandbox to try the CLI offline"),
+    (r"use https, or pass allow_insecure=True", "use https"),
+    (r"\. Pass allow_private_urls=True to the client if you mean it", ""),
+    (r"; wait\(\) for it", ""),
+    (
+        r"download\('([^']*)', \.\.\.\) fetches them",
+        rf"`{PROG} download \1 --out DIR` fetches them",
+    ),
+)
+
+
+def in_cli_words(message: str) -> str:
+    """`message` with the library's advice in the command line's terms."""
+    for pattern, replacement in _CLI_WORDS:
+        message = re.sub(pattern, replacement, message)
+    return message
+
+
 def next_step(error: ApikleyError) -> str:
     """What to type next, in CLI terms: the library's own advice speaks Python."""
     task = error.task_id
@@ -91,8 +118,6 @@ def next_step(error: ApikleyError) -> str:
         return "look for the task in the Apikley dashboard before submitting again"
     if isinstance(error, APIConnectionError):
         return "check the network and APIKLEY_BASE_URL"
-    if isinstance(error, InvalidRequestError) and "overwrite=True" in error.message:
-        return "pass --overwrite to replace existing files"
     return ""
 
 
@@ -110,6 +135,6 @@ def say(message: str) -> None:
 def report_api_error(error: ApikleyError, action: str) -> ExitCode:
     code, label = classify(error)
     step = next_step(error)
-    detail = str(error)
+    detail = in_cli_words(str(error))
     say(f"{action}: {label}: {detail}" + (f"; {step}" if step else ""))
     return code

@@ -25,6 +25,7 @@ exit codes:
   9    submission uncertain: createTask may have been accepted (check the dashboard)
   10   a local file could not be read or written
   11   batch: some lines failed or did not finish
+  12   the task is done but its images could not be saved: download it later
   70   internal error (a bug: please report it)
   130  interrupted (SIGINT, Ctrl-C)
   143  terminated (SIGTERM)
@@ -67,8 +68,13 @@ def _common(json_output: bool = True) -> argparse.ArgumentParser:
     )
     if json_output:
         parent.add_argument("--json", action="store_true", help="print the result as JSON")
+    # SUPPRESS: a command's own default must not undo a -v given before the command.
     parent.add_argument(
-        "-v", "--verbose", action="store_true", help="log every HTTP request on stderr"
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log every HTTP request on stderr",
     )
     return parent
 
@@ -272,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log every HTTP request on stderr"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = _common()
 

@@ -15,6 +15,7 @@ import argparse
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from ideogram_facade._options import (
 )
 from ideogram_facade._requests import check_request
 
+from ._exitcodes import CliError, ExitCode
 from ._parser import image_flags, option_flags
 
 _TRUE = {"true", "yes", "1", "on"}
@@ -69,6 +71,10 @@ def field_names() -> Mapping[str, str]:
 
 # In a CSV cell, the images of a list field (style_images) are separated by this.
 LIST_SEPARATOR = "|"
+
+
+# ftp://..., file://..., s3://...: a URL, though not one the service can fetch.
+_OTHER_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def is_url(reference: str) -> bool:
@@ -143,10 +149,13 @@ class Request:
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Request:
         """A request from `generate`/`submit` options; argparse has checked choices already."""
-        return cls._from_values(
-            {"prompt": args.prompt, "reference": args.reference, **option_values(args)},
-            Path.cwd(),
-        )
+        try:
+            return cls._from_values(
+                {"prompt": args.prompt, "reference": args.reference, **option_values(args)},
+                Path.cwd(),
+            )
+        except RequestError as error:
+            raise CliError(ExitCode.INVALID, f"{args.command}: {error}") from None
 
     def key(self) -> str:
         """A hash of the request: the same line sent the same way hashes the same."""
@@ -200,9 +209,15 @@ def _images(name: str, value: object, base: Path) -> str | tuple[str, ...]:
 
 
 def resolve(reference: str, base: Path) -> str:
+    """An http(s) URL as is; anything else is a local path, made absolute against `base`."""
     reference = reference.strip()
     if is_url(reference):
         return reference
+    if _OTHER_SCHEME.match(reference):
+        raise RequestError(
+            f"{reference[:200]!r} is a URL, but not http(s): the service fetches only http(s) "
+            "URLs; give one, or the path of a local image (uploaded first)"
+        )
     return str((base / Path(reference).expanduser()).resolve())
 
 

@@ -162,6 +162,10 @@ def _internal_error() -> Response:
     return Response(500, body)
 
 
+# How long start() waits for the loop thread to serve before it gives up.
+START_TIMEOUT = 10.0
+
+
 class ServerThread:
     """Owns the listening socket, the loop thread, and every open connection."""
 
@@ -206,22 +210,39 @@ class ServerThread:
     def on_shutdown(self, hook: Callable[[], Awaitable[None]]) -> None:
         self._shutdown_hooks.append(hook)
 
-    def start(self) -> None:
+    def start(self, timeout: float = START_TIMEOUT) -> None:
+        """Listen on 127.0.0.1 and serve from a thread of its own. Raises RuntimeError with the
+        reason when it cannot (the port is taken, the loop cannot start), never hangs."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self._requested_port))
-        sock.setblocking(False)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", self._requested_port))
+            sock.setblocking(False)
+        except OSError as error:
+            sock.close()
+            raise RuntimeError(
+                f"the fake service cannot listen on 127.0.0.1:{self._requested_port}: "
+                f"{error.strerror or error}; pass port=0 for a free port"
+            ) from error
         self.port = sock.getsockname()[1]
         ready = threading.Event()
+        failure: list[BaseException] = []
         loop = asyncio.new_event_loop()
         self._loop = loop
 
         def run() -> None:
             asyncio.set_event_loop(loop)
-            server = loop.run_until_complete(
-                loop.create_server(lambda: _Connection(self), sock=sock, backlog=BACKLOG)
-            )
-            ready.set()
+            try:
+                server = loop.run_until_complete(
+                    loop.create_server(lambda: _Connection(self), sock=sock, backlog=BACKLOG)
+                )
+            except BaseException as error:  # reported by start(), in the caller's thread
+                failure.append(error)
+                sock.close()
+                loop.close()
+                return
+            finally:
+                ready.set()
             try:
                 loop.run_forever()
             finally:
@@ -231,7 +252,12 @@ class ServerThread:
 
         self._thread = threading.Thread(target=run, name=f"fake-apikley-{self.port}", daemon=True)
         self._thread.start()
-        ready.wait()
+        if not ready.wait(timeout) or failure:
+            self._loop = self._thread = None
+            reason = repr(failure[0]) if failure else f"not serving after {timeout} s"
+            raise RuntimeError(f"the fake service could not start: {reason}") from (
+                failure[0] if failure else None
+            )
 
     def stop(self, timeout: float = 5.0) -> None:
         if self._loop is None or self._thread is None:

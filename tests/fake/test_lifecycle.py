@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import shlex
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -254,3 +255,15 @@ def test_serve_help_documents_timing_and_credits(capsys: pytest.CaptureFixture[s
     assert "default: fast" in text
     assert "--credits CREDITS the account's starting credit balance" in text
     assert "(default: 1000000)" in text
+
+
+def test_a_fake_that_cannot_listen_says_why_instead_of_hanging() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        fake = FakeApikley(port=port)
+        with pytest.raises(RuntimeError, match=f"cannot listen on 127.0.0.1:{port}: Address"):
+            fake.start()
+    with FakeApikley(port=port) as fake:  # the port is free again: no socket was leaked
+        assert fake.port == port
