@@ -24,6 +24,7 @@ from ideogram_facade import (
     AuthenticationError,
     GenerationFailedError,
     InsufficientCreditsError,
+    SaveError,
     SubmissionUncertainError,
     TaskNotFoundError,
 )
@@ -199,6 +200,9 @@ class Runner:
         try:
             files = await self._client.download(task, self._out, overwrite=True)
         except (ApikleyError, OSError) as error:
+            if isinstance(error, SaveError):
+                # The disk cannot take images: paying for more lines would only lose them.
+                self._stop_submits(error)
             self._journal.note(line, key, f"download: {why(error)}")
             item.finish(Outcome.UNFINISHED, f"download: {why(error)}")
             return
