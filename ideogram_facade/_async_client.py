@@ -16,6 +16,7 @@ async with AsyncCharacterClient() as client:  # key from APIKLEY_API_KEY
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -28,7 +29,7 @@ from ._core import Core, OnUpdate
 from ._effects import Fetch, Fetched, Flow, Send, Sleep
 from ._files import PartFile, ReferenceImage, UploadableFile
 from ._inflight import InFlight
-from ._models import PollPolicy, RateLimit, Task
+from ._models import NOT_GIVEN, NotGiven, PollPolicy, RateLimit, Task
 from ._options import MODEL
 from ._requests import (
     CharacterModel,
@@ -100,6 +101,34 @@ class AsyncCharacterClient:
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else async_client(C.POOL_LIMITS)
         self._in_flight = InFlight(max_in_flight)
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        poll: PollPolicy | None = None,
+        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncCharacterClient:
+        """A client for calls with other settings; this one is unchanged.
+
+            task_id = await client.with_options(max_retries=0, timeout=5).submit(...)
+
+        It shares this client's connection pool, in-flight cap and rate-limit windows (unless
+        given a `rate_limit` of its own, `None` for none), so calls through both still keep the
+        service's limits together. Settings left out are this client's. Closing it closes
+        nothing it shares; closing this client ends both.
+        """
+        child = copy.copy(self)
+        child._core = self._core.with_settings(
+            timeout=None if timeout is None else httpx.Timeout(timeout),
+            max_retries=max_retries,
+            poll=poll,
+            rate_limit=rate_limit,
+        )
+        child._owns_http = False
+        child._sandbox = None
+        return child
 
     @overload
     async def submit(

@@ -14,6 +14,7 @@ mapping exist once, here (downloads in `_downloads`).
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import logging
 import math
@@ -44,7 +45,7 @@ from ._exceptions import (
     UnexpectedResponseError,
     register_secret,
 )
-from ._models import PollPolicy, RateLimit, Task, TaskState
+from ._models import NOT_GIVEN, NotGiven, PollPolicy, RateLimit, Task, TaskState
 from ._ratelimit import RateWindow, Ticket, windows
 from ._requests import HttpRequest
 from ._wire import HttpResponse
@@ -75,6 +76,11 @@ def _plain_http_off_machine(url: str) -> bool:
         return not ipaddress.ip_address(host).is_loopback
     except ValueError:
         return True
+
+
+def _check_max_retries(max_retries: object) -> None:
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise InvalidRequestError(f"max_retries must be an int >= 0; got {max_retries!r}")
 
 
 @attrs.define(repr=False)
@@ -140,8 +146,7 @@ class Core:
                     f"{name} {url!r} is plain http to another machine, which would expose the "
                     "API key on the network: use https, or pass allow_insecure=True"
                 )
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise InvalidRequestError(f"max_retries must be an int >= 0; got {max_retries!r}")
+        _check_max_retries(max_retries)
         if (
             isinstance(max_answer_bytes, bool)
             or not isinstance(max_answer_bytes, int)
@@ -164,6 +169,33 @@ class Core:
 
     def __repr__(self) -> str:
         return f"base_url={self.base_url!r}"
+
+    def with_settings(
+        self,
+        *,
+        timeout: httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        poll: PollPolicy | None = None,
+        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
+    ) -> Core:
+        """A copy with other settings for the calls of a `with_options()` client. It shares
+        this core's rate-limit windows, unless it is given a `rate_limit` of its own."""
+        child = copy.copy(self)
+        if timeout is not None:
+            child.timeout = timeout
+        if max_retries is not None:
+            _check_max_retries(max_retries)
+            child.max_retries = max_retries
+        if poll is not None:
+            child.poll = poll
+        if not isinstance(rate_limit, NotGiven):
+            child.rate_limit = rate_limit
+            child.creates = child.polls = None
+            if rate_limit is not None:
+                child.creates, child.polls = windows(
+                    rate_limit, base_url=self.base_url, api_key=self.api_key, clock=self.clock
+                )
+        return child
 
     # -- one request, with rate limits and retries ---------------------------------------
 

@@ -18,6 +18,19 @@ from ._ratelimit import parse_storage
 __all__ = ["PollPolicy", "RateLimit", "Task", "TaskState"]
 
 
+class NotGiven(enum.Enum):
+    """The type of `NOT_GIVEN`: an argument left out, where None means something (as
+    `rate_limit=None`, no limits)."""
+
+    NOT_GIVEN = "NOT_GIVEN"
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN = NotGiven.NOT_GIVEN
+
+
 class TaskState(enum.StrEnum):
     """A task's state, as the service spells it; anything else it sends is `UNKNOWN`."""
 

@@ -72,6 +72,15 @@ class Guarded:
 
         return call
 
+    def with_options(self, **settings: Any) -> Guarded:
+        """The client's `with_options()`, guarded too, on the same loop (its pool's)."""
+        child = Guarded(self.inner.with_options(**settings))
+        if self._runner is not None:
+            assert child._runner is not None
+            child._runner.close()
+            child._runner = self._runner
+        return child
+
     def run(self, coroutine: Any) -> Any:
         """Run a coroutine on this client's loop (async client only)."""
         assert self._runner is not None
