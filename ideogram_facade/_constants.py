@@ -42,6 +42,12 @@ POLL_INITIAL = 2.5
 POLL_MULTIPLIER = 1.15
 POLL_MAXIMUM = 30.0
 POLL_JITTER = 0.1
+# For this long after this client created a task, wait() takes "recordInfo is null" (task not
+# found) for a service that has not caught up, not for a wrong id: whether the service can
+# answer so for a fresh task is unknown upstream (api-contract.md), and a wrong verdict would
+# drop a paid task. Task ids remembered for it, at most:
+FRESH_TASK_GRACE = 15.0
+FRESH_TASKS_REMEMBERED = 10_000
 
 # Upstream limits (Apikley says its own "may differ", so RateLimit makes them configurable).
 CREATES_PER_10S = 20

@@ -14,6 +14,7 @@ mapping exist once, here (downloads in `_downloads`).
 
 from __future__ import annotations
 
+import collections
 import copy
 import ipaddress
 import logging
@@ -41,6 +42,7 @@ from ._exceptions import (
     ServerError,
     ServiceUnavailableError,
     SubmissionUncertainError,
+    TaskNotFoundError,
     TaskTimeoutError,
     UnexpectedResponseError,
     register_secret,
@@ -101,6 +103,11 @@ class Core:
     clock: Callable[[], float] = time.monotonic
     creates: RateWindow | None = attrs.field(init=False)
     polls: RateWindow | None = attrs.field(init=False)
+    # When each task this client created was accepted (clock()), newest last: the grace for
+    # "recordInfo is null" (PollPolicy.fresh_task_grace). Shared with with_options() copies.
+    submitted: collections.OrderedDict[str, float] = attrs.field(
+        init=False, factory=collections.OrderedDict
+    )
     _auth: dict[str, str] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -386,6 +393,9 @@ class Core:
                 body=_wire.preview(data, C.ERROR_BODY_EXCERPT),
             )
         logger.debug("%s accepted task %s", CREATE_TASK.name, task_id)
+        self.submitted[task_id] = self.clock()
+        if len(self.submitted) > C.FRESH_TASKS_REMEMBERED:
+            self.submitted.popitem(last=False)
         return task_id
 
     def get_task(
@@ -438,6 +448,13 @@ class Core:
             except TRANSIENT as error:
                 last_error = failed = error
                 logger.debug("poll of task %s failed, will retry: %s", task_id, error)
+            except TaskNotFoundError as error:
+                if not self._fresh(task_id, policy):
+                    raise
+                last_error = error
+                logger.debug(
+                    "task %s was just created and is not found yet; polling again", task_id
+                )
             else:
                 if task.state is not state:
                     state = task.state
@@ -448,6 +465,11 @@ class Core:
                 if task.state is TaskState.FAIL:
                     raise _wire.failure(task)
             pause = _retry.poll_pause(policy.jittered_delay(attempt), failed)
+
+    def _fresh(self, task_id: str, policy: PollPolicy) -> bool:
+        """Whether this client created `task_id` less than the policy's grace ago."""
+        created = self.submitted.get(task_id)
+        return created is not None and self.clock() - created < policy.fresh_task_grace
 
     def _timed_out(
         self,

@@ -85,6 +85,11 @@ def _positive(instance: object, attribute: attrs.Attribute[float], value: float)
         raise InvalidRequestError(f"PollPolicy.{attribute.name} must be > 0, got {value!r}")
 
 
+def _not_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value < 0:
+        raise InvalidRequestError(f"PollPolicy.{attribute.name} must be >= 0, got {value!r}")
+
+
 def _fraction(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
     if not 0 <= value < 1:
         raise InvalidRequestError(f"PollPolicy.{attribute.name} must be in [0, 1), got {value!r}")
@@ -101,6 +106,10 @@ class PollPolicy:
     with few polls for long tasks. Each delay is then spread by ±`jitter` (a fraction), so that
     many waiting clients don't poll in step.
 
+    For `fresh_task_grace` seconds after this client submitted a task, a poll that finds no such
+    task ("recordInfo is null") is taken for a service still catching up and polled again; past
+    it, or for a task id this client did not submit, it is `TaskNotFoundError` at once.
+
         >>> [round(PollPolicy().delay(n), 2) for n in range(10)]
         [2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.62, 3.02, 3.47]
     """
@@ -109,6 +118,7 @@ class PollPolicy:
     multiplier: float = attrs.field(default=C.POLL_MULTIPLIER, validator=_positive)
     maximum: float = attrs.field(default=C.POLL_MAXIMUM, validator=_positive)
     jitter: float = attrs.field(default=C.POLL_JITTER, validator=_fraction)
+    fresh_task_grace: float = attrs.field(default=C.FRESH_TASK_GRACE, validator=_not_negative)
 
     def delay(self, attempt: int, spread: float = 0.5) -> float:
         """Seconds to sleep before poll number `attempt` (0-based); O(1), however late.
