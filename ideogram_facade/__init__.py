@@ -29,6 +29,7 @@ from ._exceptions import (
     InsufficientCreditsError,
     InvalidRequestError,
     InvalidSignatureError,
+    JournalError,
     RateLimitError,
     SaveError,
     ServerError,
@@ -38,6 +39,7 @@ from ._exceptions import (
     TaskTimeoutError,
     UnexpectedResponseError,
 )
+from ._journal import JournalEntry
 from ._models import PollPolicy, RateLimit, Task, TaskState
 from ._requests import EditOptions, RemixOptions, SubmitOptions
 from ._version import __version__
@@ -77,6 +79,8 @@ __all__ = [
     "InsufficientCreditsError",
     "InvalidRequestError",
     "InvalidSignatureError",
+    "JournalEntry",
+    "JournalError",
     "PollPolicy",
     "RateLimit",
     "RateLimitError",

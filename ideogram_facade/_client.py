@@ -19,6 +19,7 @@ with CharacterClient() as client:  # key from APIKLEY_API_KEY
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -28,9 +29,11 @@ import httpx
 
 from . import _constants as C
 from ._core import Core, OnUpdate
-from ._effects import Fetch, Fetched, Flow, Send, Sleep
+from ._effects import Effect, Fetch, Fetched, Flow, Record, Sleep
+from ._exceptions import JournalError
 from ._files import PartFile, ReferenceImage, UploadableFile
 from ._inflight import InFlight
+from ._journal import Journal, JournalEntry
 from ._models import NOT_GIVEN, NotGiven, PollPolicy, RateLimit, Task
 from ._options import MODEL
 from ._requests import (
@@ -63,7 +66,10 @@ class CharacterClient:
     `sandbox` (run against an in-process fake service: no key, no network, no charge),
     `max_in_flight` (at most this many requests at once, the size of the client's own pool and
     of httpx's default one; the others wait their turn in order, and that wait does not count
-    against their timeout: give an `http_client` whose pool is smaller its `max_connections`).
+    against their timeout: give an `http_client` whose pool is smaller its `max_connections`),
+    `journal` (an SQLite file where every task this client creates is recorded before
+    `submit()` returns, with its later states and saved files: `unfinished()` and `resume()`
+    read it, in this process or the next one; one process at a time).
     """
 
     def __init__(
@@ -82,6 +88,7 @@ class CharacterClient:
         allow_private_urls: bool = False,
         sandbox: bool = False,
         max_in_flight: int = C.MAX_IN_FLIGHT,
+        journal: str | os.PathLike[str] | None = None,
     ) -> None:
         self._sandbox = Sandbox.start() if sandbox else None
         if self._sandbox is not None:
@@ -103,6 +110,9 @@ class CharacterClient:
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else sync_client(C.POOL_LIMITS)
         self._in_flight = InFlight(max_in_flight)
+        # Opened last: it holds a lock until close(), which nothing above can now skip.
+        self._core.journal = None if journal is None else Journal.open(journal)
+        self._owns_journal = journal is not None
 
     def with_options(
         self,
@@ -128,7 +138,7 @@ class CharacterClient:
             poll=poll,
             rate_limit=rate_limit,
         )
-        child._owns_http = False
+        child._owns_http = child._owns_journal = False
         child._sandbox = None
         return child
 
@@ -296,7 +306,31 @@ class CharacterClient:
         """The account's remaining credit balance."""
         return self._run(self._core.credits())
 
+    def unfinished(self) -> list[JournalEntry]:
+        """The journal's tasks that still need someone: to be waited for and saved
+        (`resume()` does it), or, for a submit whose answer was lost, to be looked for in the
+        Apikley dashboard. Needs `journal=`."""
+        return self._run(self._core.unfinished())
+
+    def resume(
+        self, directory: str | Path, *, timeout: float | None = C.DEFAULT_WAIT_TIMEOUT
+    ) -> list[Task]:
+        """Wait for every unfinished task of the journal and save its images in `directory`;
+        return the tasks that ended. Needs `journal=`.
+
+            with CharacterClient(journal="tasks.sqlite3") as client:
+                for task in client.resume("out/"):
+                    print(task.task_id, task.state)
+
+        A task older than the service keeps tasks (14 days) is not waited for: it comes back
+        in state `EXPIRED`; a failed one in state `FAIL`, with its reason. A submit whose
+        answer was lost has no task id to wait for: `unfinished()` still lists it.
+        """
+        return self._run(self._core.resume(directory, timeout=timeout))
+
     def close(self) -> None:
+        if self._owns_journal and self._core.journal is not None:
+            self._core.journal.close()
         if self._owns_http:
             self._http.close()
         if self._sandbox is not None:
@@ -329,9 +363,11 @@ class CharacterClient:
                 flow.throw(interrupt)  # the flow notes its task id on the way out
                 raise
 
-    def _perform(self, effect: Send | Sleep | Fetch) -> HttpResponse | Fetched | Exception | None:
+    def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, Fetch):
             return self._fetch(effect)
+        if isinstance(effect, Record):
+            return self._record(effect)
         if isinstance(effect, Sleep):
             # Imported here, not at the top: asyncio costs more to import than httpx, and a program
             # that only imports this package should not pay for it. (The sync client, derived
@@ -364,6 +400,14 @@ class CharacterClient:
         except httpx.HTTPError as exc:  # an answer too: the flow decides what it means
             return exc
         return HttpResponse(response.status_code, response.headers, bytes(content))
+
+    def _record(self, effect: Record) -> Any:
+        # A commit waits for the disk (synchronous=FULL): in a worker thread, off the event
+        # loop. The sync client, derived from this one, writes in its own thread.
+        try:
+            return effect.write()
+        except JournalError as error:
+            return error
 
     def _fetch(self, effect: Fetch) -> Fetched | Exception:
         part = None

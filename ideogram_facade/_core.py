@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import functools
 import ipaddress
 import logging
 import math
@@ -23,21 +24,23 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import httpx
 
 from . import _constants as C
-from . import _downloads, _files, _options, _requests, _retry, _wire
-from ._effects import Flow, Send, Sleep
+from . import _downloads, _files, _journal, _options, _requests, _retry, _wire
+from ._effects import Flow, Record, Send, Sleep
 from ._endpoints import CREATE_TASK
 from ._exceptions import (
     APIConnectionError,
     ApikleyError,
     APITimeoutError,
     AuthenticationError,
+    GenerationFailedError,
     InvalidRequestError,
+    JournalError,
     RateLimitError,
     ServerError,
     ServiceUnavailableError,
@@ -47,12 +50,14 @@ from ._exceptions import (
     UnexpectedResponseError,
     register_secret,
 )
+from ._journal import Journal
 from ._models import NOT_GIVEN, NotGiven, PollPolicy, RateLimit, Task, TaskState
 from ._ratelimit import RateWindow, Ticket, windows
 from ._requests import HttpRequest
 from ._wire import HttpResponse
 
 logger = logging.getLogger(C.LOGGER_NAME)
+T = TypeVar("T")
 
 
 OnUpdate = Callable[[Task], object]
@@ -80,6 +85,16 @@ def _plain_http_off_machine(url: str) -> bool:
         return True
 
 
+def _ended(
+    entry: _journal.JournalEntry, state: TaskState, reason: str | None, code: str | None = None
+) -> Task:
+    """A journaled task that ended without images, as `resume()` reports it."""
+    assert entry.task_id is not None
+    return Task(
+        task_id=entry.task_id, state=state, fail_code=code, fail_message=reason, model=entry.model
+    )
+
+
 def _check_max_retries(max_retries: object) -> None:
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise InvalidRequestError(f"max_retries must be an int >= 0; got {max_retries!r}")
@@ -101,6 +116,8 @@ class Core:
     # API itself is there (the fake service) or the user said so.
     allow_private_urls: bool = False
     clock: Callable[[], float] = time.monotonic
+    # Where every task this client creates is recorded before submit() returns (journal=).
+    journal: Journal | None = None
     creates: RateWindow | None = attrs.field(init=False)
     polls: RateWindow | None = attrs.field(init=False)
     # When each task this client created was accepted (clock()), newest last: the grace for
@@ -213,8 +230,12 @@ class Core:
         task_id: str | None = None,
         deadline: float | None = None,
         retries: int | None = None,
+        before_send: Callable[[], Flow[None]] | None = None,
     ) -> Flow[Any]:
-        """The `data` of the answer to `request`, retried as far as it is safe to."""
+        """The `data` of the answer to `request`, retried as far as it is safe to.
+
+        `before_send` runs once, after any wait for the rate limit, just before the request
+        first leaves (the journal's "submitting")."""
         retries = self.max_retries if retries is None else retries
         endpoint = request.endpoint
         window = {"creates": self.creates, "polls": self.polls}.get(endpoint.window or "")
@@ -225,6 +246,8 @@ class Core:
                 ticket = yield from self._queue(window, deadline, endpoint.name, task_id)
             started = self.clock()
             try:
+                if before_send is not None and attempt == 0:
+                    yield from before_send()
                 reply = yield Send(
                     request,
                     self._timeout(deadline),
@@ -383,9 +406,28 @@ class Core:
             else:
                 urls[name] = yield from self._uploaded(image)
         request = _requests.create_task(self.base_url, model, prompt, urls, options)
-        data = yield from self.call(request)
+        journal, entry = self.journal, []
+        record = {"prompt": prompt, "images": urls, "options": dict(options)}
+
+        def submitting() -> Flow[None]:
+            if journal is not None:
+                label = _journal.LABEL.get()
+                entry.append((yield from self._record(journal.submitting, model, record, label)))
+
+        try:
+            data = yield from self.call(request, before_send=submitting)
+        except SubmissionUncertainError as error:
+            if journal is not None and entry:
+                yield from self._note(journal.uncertain, entry[0], error.message)
+            raise
+        except ApikleyError as error:
+            if journal is not None and entry:
+                yield from self._note(journal.rejected, entry[0], error.message, error.task_id)
+            raise
         task_id = data.get("taskId") if isinstance(data, Mapping) else None
         if not isinstance(task_id, str) or not task_id:
+            if journal is not None and entry:
+                yield from self._note(journal.uncertain, entry[0], "the answer named no taskId")
             raise SubmissionUncertainError(
                 f"{CREATE_TASK.name}: the service answered success but named no taskId, so a "
                 "task may exist that this client cannot track. Check your tasks in the Apikley "
@@ -394,6 +436,18 @@ class Core:
             )
         logger.debug("%s accepted task %s", CREATE_TASK.name, task_id)
         self.submitted[task_id] = self.clock()
+        if journal is not None and entry:
+            try:
+                yield from self._record(journal.submitted, entry[0], task_id)
+            except JournalError as error:
+                # Paid for, and not on disk: the id must reach someone, whatever happens next.
+                logger.error("task %s was accepted but not journaled: %s", task_id, error.message)
+                raise JournalError(
+                    f"task {task_id} was accepted (it is paid for) but could not be written to "
+                    f"the journal: {error.message}. Keep its id: wait({task_id!r}) and "
+                    "download() take it",
+                    task_id=task_id,
+                ) from None
         if len(self.submitted) > C.FRESH_TASKS_REMEMBERED:
             self.submitted.popitem(last=False)
         return task_id
@@ -463,8 +517,28 @@ class Core:
                 if task.state is TaskState.SUCCESS:
                     return task
                 if task.state is TaskState.FAIL:
-                    raise _wire.failure(task)
+                    failure = _wire.failure(task)
+                    if self.journal is not None:
+                        yield from self._note(
+                            self.journal.ended, task_id, _journal.State.FAILED, failure.message
+                        )
+                    raise failure
             pause = _retry.poll_pause(policy.jittered_delay(attempt), failed)
+
+    def _record(self, write: Callable[..., T], *arguments: Any) -> Flow[T]:
+        """`write(*arguments)` to the journal, through the client; JournalError if it fails."""
+        result = yield Record(functools.partial(write, *arguments))
+        if isinstance(result, JournalError):
+            raise result
+        return result  # type: ignore[no-any-return]
+
+    def _note(self, write: Callable[..., object], *arguments: Any) -> Flow[None]:
+        """A journal write that may fail without harm (the task id is on disk already): the
+        failure is logged, and the call goes on."""
+        try:
+            yield from self._record(write, *arguments)
+        except JournalError as error:
+            logger.warning("%s", error.message)
 
     def _fresh(self, task_id: str, policy: PollPolicy) -> bool:
         """Whether this client created `task_id` less than the policy's grace ago."""
@@ -525,7 +599,53 @@ class Core:
             deadline=lambda: self.request_deadline(None, C.DOWNLOAD_DEADLINE_FACTOR),
             renew=self._renew_url,
         )
-        return downloads.download(task_or_urls, directory, overwrite)
+        paths = yield from downloads.download(task_or_urls, directory, overwrite)
+        if self.journal is not None and isinstance(task_or_urls, Task):
+            files = [str(path.resolve()) for path in paths]
+            yield from self._note(self.journal.saved, task_or_urls.task_id, files)
+        return paths
+
+    # -- the journal -----------------------------------------------------------------------
+
+    def _require_journal(self) -> _journal.Journal:
+        if self.journal is None:
+            raise InvalidRequestError(
+                "this client keeps no journal: make it with journal=PATH (an SQLite file)"
+            )
+        return self.journal
+
+    def unfinished(self) -> Flow[list[_journal.JournalEntry]]:
+        journal = self._require_journal()
+        return (yield from self._record(journal.unfinished))
+
+    def resume(self, directory: str | Path, *, timeout: float | None) -> Flow[list[Task]]:
+        """Wait for and save every unfinished journaled task that has an id; the ended ones."""
+        journal = self._require_journal()
+        ended: list[Task] = []
+        for entry in (yield from self._record(journal.unfinished)):
+            if entry.task_id is None:
+                continue  # its answer was lost: nothing to wait for (unfinished() lists it)
+            if entry.expired:
+                reason = f"older than {C.TASK_RETENTION_DAYS} days: the service keeps it no longer"
+                yield from self._note(journal.ended, entry.task_id, _journal.State.EXPIRED, reason)
+                ended.append(_ended(entry, TaskState.EXPIRED, reason))
+                continue
+            try:
+                task = yield from self.wait(
+                    entry.task_id, timeout=timeout, poll=None, on_update=None
+                )
+            except GenerationFailedError as error:  # journaled as failed by wait()
+                ended.append(_ended(entry, TaskState.FAIL, error.fail_message, error.fail_code))
+                continue
+            except TaskNotFoundError as error:
+                yield from self._note(
+                    journal.ended, entry.task_id, _journal.State.FAILED, error.message
+                )
+                ended.append(_ended(entry, TaskState.FAIL, error.message))
+                continue
+            yield from self.download(task, directory, True)  # the same images: overwrite
+            ended.append(task)
+        return ended
 
     def _renew_url(self, url: str, task_id: str | None) -> Flow[Any]:
         """A freshly signed URL for an expired result URL, from the download-url endpoint."""

@@ -6,7 +6,7 @@ time.sleep, or httpx.AsyncClient and asyncio.sleep) and sends back the result.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -57,6 +57,15 @@ class Fetch:
 
 
 @attrs.frozen
+class Record:
+    """Write to the task journal: the client calls `write` (the async client in a worker
+    thread, since each commit waits for the disk) and sends back what it returns, or the
+    `JournalError` it raised."""
+
+    write: Callable[[], Any]
+
+
+@attrs.frozen
 class Fetched:
     status_code: int
     headers: Mapping[str, str]
@@ -64,5 +73,5 @@ class Fetched:
     too_large: bool = False
 
 
-Effect = Send | Sleep | Fetch
+Effect = Send | Sleep | Fetch | Record
 Flow = Generator[Effect, Any, T]

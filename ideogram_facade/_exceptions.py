@@ -16,7 +16,8 @@
     ├── TaskTimeoutError            (also TimeoutError) wait() ran out of time; .last_state
     ├── UnexpectedResponseError     non-JSON, HTML error pages, shapes we cannot read
     ├── InvalidSignatureError       a callback whose signature is missing, wrong or stale
-    └── SaveError                   (also OSError) an image could not be written to disk
+    ├── SaveError                   (also OSError) an image could not be written to disk
+    └── JournalError                the task journal cannot be opened, locked or written
 
 Catch `ApikleyError` for all of them; every instance names the task id when there is one:
 
@@ -48,6 +49,7 @@ __all__ = [
     "InsufficientCreditsError",
     "InvalidRequestError",
     "InvalidSignatureError",
+    "JournalError",
     "RateLimitError",
     "SaveError",
     "ServerError",
@@ -218,3 +220,10 @@ class SaveError(ApikleyError, OSError):
     def __init__(self, message: str, *, path: str | None = None, **kwargs: object) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.path = path
+
+
+class JournalError(ApikleyError):
+    """The task journal (`journal=`) cannot be opened, locked or written: it is not a journal,
+    another process holds it, the disk is full. When it strikes after the service accepted a
+    task, `task_id` names that task: it is paid for, so keep the id (`wait()` and `download()`
+    take it)."""

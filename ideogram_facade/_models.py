@@ -40,6 +40,9 @@ class TaskState(enum.StrEnum):
     SUCCESS = "success"
     FAIL = "fail"
     UNKNOWN = "unknown"
+    # Never the service's: `resume()` gives it to a journaled task older than the service
+    # keeps tasks (14 days), which is not waited for.
+    EXPIRED = "expired"
 
     @classmethod
     def _missing_(cls, value: object) -> TaskState:
@@ -47,7 +50,7 @@ class TaskState(enum.StrEnum):
 
     @property
     def done(self) -> bool:
-        return self in (TaskState.SUCCESS, TaskState.FAIL)
+        return self in (TaskState.SUCCESS, TaskState.FAIL, TaskState.EXPIRED)
 
 
 @attrs.frozen

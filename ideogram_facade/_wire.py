@@ -395,6 +395,8 @@ def _parse_task(data: object, task_id: str | None) -> Task:
     assert task_id is not None
     raw_state = data.get("state")
     state = TaskState(raw_state.lower()) if isinstance(raw_state, str) else TaskState.UNKNOWN
+    if state is TaskState.EXPIRED:  # ours, for journaled tasks; never taken from an answer
+        state = TaskState.UNKNOWN
     return Task(
         task_id=task_id,
         state=state,

@@ -37,6 +37,9 @@ SUBSTITUTIONS = [
     (r"\b__aexit__\b", "__exit__"),
     (r"\baclose\b", "close"),
     (r"\baiter_bytes\b", "iter_bytes"),
+    # A blocking call the async client runs in a worker thread, the sync one in its own.
+    (r"[ \t]*import asyncio  # for to_thread only\n\n?", ""),
+    (r"\basyncio\.to_thread\(([\w.]+)\)", r"\1()"),
     (r"\basyncio\.sleep\b", "time.sleep"),
     (r"\bimport asyncio\b", "import time"),
     (r"\basync (def|with|for)\b", r"\1"),

@@ -69,6 +69,7 @@ def _as_sync(text: str) -> str:
         text.replace("AsyncCharacterClient", "CharacterClient")
         .replace("httpx.AsyncClient", "httpx.Client")
         .replace("await ", "")
+        .replace("async with ", "with ")
     )
 
 

@@ -1,0 +1,333 @@
+"""The task journal: every task this program paid for, in SQLite, so that none is lost.
+
+    journal = Journal.open("tasks.sqlite3")
+    entry = journal.submitting("ideogram/character", {"prompt": "a knight", ...})
+    journal.submitted(entry, "task_ideogram_1")     # on disk before submit() returns
+    journal.unfinished()                            # [JournalEntry(task_id="task_ideogram_1", ...)]
+
+    CREATE TABLE tasks (
+        id          INTEGER PRIMARY KEY,
+        label       TEXT UNIQUE,     -- who asked, when it matters: a batch's "<line>:<hash>"
+        model       TEXT NOT NULL,
+        request     TEXT NOT NULL,   -- JSON: prompt, image URLs, options
+        state       TEXT NOT NULL,   -- see State
+        task_id     TEXT,            -- set the moment createTask accepts the request
+        files       TEXT,            -- JSON list of the saved images' paths
+        error       TEXT,            -- the last error
+        created_at  REAL NOT NULL,   -- epoch seconds: the service keeps a task 14 days
+        updated_at  REAL NOT NULL
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+The clients write it (`journal=` on either), and `ideogram-character batch` keeps its lines in
+it too, each labelled: one mechanism. Every change is its own transaction, committed with
+`synchronous = FULL` before the call that made it goes on: "submitting" is on disk just before
+createTask leaves, the task id before `submit()` returns. A process killed anywhere leaves
+either no entry, an entry whose task id is known, or a "submitting" one that is reported as
+uncertain, never sent again by the journal's users.
+
+One process at a time: `open()` takes an exclusive lock on `<path>.lock` for as long as the
+journal is open, and a second `open()` is refused with `JournalError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import enum
+import fcntl
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from . import _constants as C
+from ._exceptions import JournalError
+
+SCHEMA = "ideogram-facade journal 1"
+# The label of the task about to be submitted in this context: `ideogram-character batch`
+# sets it to the line's, so that the client's own journaling files the task under it.
+LABEL: contextvars.ContextVar[str | None] = contextvars.ContextVar("journal_label", default=None)
+_TABLES = """
+CREATE TABLE IF NOT EXISTS tasks (
+    id INTEGER PRIMARY KEY,
+    label TEXT UNIQUE,
+    model TEXT NOT NULL,
+    request TEXT NOT NULL,
+    state TEXT NOT NULL,
+    task_id TEXT,
+    files TEXT,
+    error TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+_COLUMNS = "id, label, model, request, state, task_id, files, error, created_at"
+
+
+class State(enum.StrEnum):
+    SUBMITTING = "submitting"  # committed just before createTask leaves; no answer known yet
+    SUBMITTED = "submitted"  # createTask accepted it: task_id is set; images not saved yet
+    SUCCEEDED = "succeeded"  # its images are saved, listed in files
+    FAILED = "failed"  # the task ended in state fail, or the service no longer knows it
+    EXPIRED = "expired"  # older than the service keeps tasks: not waited for
+    REJECTED = "rejected"  # createTask refused it, so no task exists: it may be sent again
+    UNCERTAIN = "uncertain"  # createTask may have made a task: check before sending it again
+
+
+# What still needs someone: a task to wait for or download, or an answer to look for.
+UNFINISHED = (State.SUBMITTING, State.SUBMITTED, State.UNCERTAIN)
+
+
+@attrs.frozen
+class JournalEntry:
+    """One request in the journal, as `unfinished()` and `entries()` list them."""
+
+    id: int
+    label: str | None
+    model: str
+    request: Mapping[str, Any] = attrs.field(repr=False)
+    state: State
+    task_id: str | None
+    files: tuple[str, ...]
+    error: str | None
+    created_at: float  # epoch seconds
+
+    @property
+    def expired(self) -> bool:
+        """Older than the service keeps a task: its images are gone."""
+        return time.time() - self.created_at > C.TASK_RETENTION_DAYS * 86_400
+
+
+class Journal:
+    """A journal file, open and locked by this process. Safe to use from several threads."""
+
+    def __init__(self, db: sqlite3.Connection, path: str, lock: int | None) -> None:
+        self._db = db
+        self._lock = lock
+        self._mutex = threading.Lock()
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None, *, meta: Mapping[str, str] = {}) -> Journal:
+        """The journal at `path` (made if missing; in memory for None), locked for this process.
+
+        `meta` are facts its owner checks on each open (a batch's source file): they are written
+        to a new journal, and a journal that says otherwise is refused. A file that exists but
+        is not a journal is refused too, never overwritten.
+        """
+        where = ":memory:" if path is None else os.fspath(path)
+        lock = None if path is None else _lock(where)
+        try:
+            db = sqlite3.connect(where, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA synchronous = FULL")  # a commit survives a power cut
+            found = (
+                dict(db.execute("SELECT key, value FROM meta").fetchall()) if _has_meta(db) else {}
+            )
+            if not found and _has_tables(db, other_than={"tasks", "meta"}):
+                raise JournalError(f"{where} is an SQLite file, but not a task journal")
+            db.executescript(_TABLES)
+        except sqlite3.Error as error:
+            _unlock(lock)
+            raise JournalError(
+                f"{where} cannot be used as a task journal ({error}): is it one? Give another "
+                "path, or move that file away"
+            ) from None
+        journal = cls(db, where, lock)
+        if not found:
+            journal._write(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [("schema", SCHEMA), *meta.items()],
+                many=True,
+            )
+            return journal
+        expected = {"schema": SCHEMA, **meta}
+        for key, value in expected.items():
+            if found.get(key) != value:
+                journal.close()
+                raise JournalError(
+                    f"{where} was written for {key} {found.get(key)!r}, not {value!r}: use "
+                    "another journal"
+                )
+        return journal
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def submitting(self, model: str, request: Mapping[str, Any], label: str | None = None) -> int:
+        """Record a request about to be sent; its entry's id. A label may be sent again only
+        while its entry is rejected: the journal never lets one request be paid for twice."""
+        now = time.time()
+        text = json.dumps(request, ensure_ascii=False, default=str)
+        with self._transaction() as db:
+            if label is not None:
+                row = db.execute("SELECT id, state FROM tasks WHERE label = ?", (label,)).fetchone()
+                if row is not None:
+                    if row[1] != State.REJECTED:
+                        raise JournalError(f"{label} already has a task or an uncertain submit")
+                    db.execute(
+                        "UPDATE tasks SET state = ?, error = NULL, request = ?, updated_at = ? "
+                        "WHERE id = ?",
+                        (State.SUBMITTING.value, text, now, row[0]),
+                    )
+                    return int(row[0])
+            cursor = db.execute(
+                "INSERT INTO tasks (label, model, request, state, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (label, model, text, State.SUBMITTING.value, now, now),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def submitted(self, entry: int, task_id: str) -> None:
+        self._set(entry, State.SUBMITTED, task_id=task_id, error=None)
+
+    def rejected(self, entry: int, error: str, task_id: str | None = None) -> None:
+        self._set(entry, State.REJECTED, error=error, **({"task_id": task_id} if task_id else {}))
+
+    def uncertain(self, entry: int, error: str) -> None:
+        self._set(entry, State.UNCERTAIN, error=error)
+
+    def ended(self, task_id: str, state: State, error: str | None = None) -> None:
+        """A task ended without images to save (failed, expired, unknown to the service)."""
+        self._set_task(task_id, state, error=error)
+
+    def saved(self, task_id: str, files: list[str]) -> None:
+        self._set_task(task_id, State.SUCCEEDED, files=json.dumps(files), error=None)
+
+    def note(self, entry: int, error: str) -> None:
+        """An error that leaves the entry's state as it is (a timeout, a failed download)."""
+        self._write(
+            "UPDATE tasks SET error = ?, updated_at = ? WHERE id = ?", (error, time.time(), entry)
+        )
+
+    def relabel(self, entry: int, label: str) -> None:
+        self._write(
+            "UPDATE tasks SET label = ?, updated_at = ? WHERE id = ?", (label, time.time(), entry)
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def entries(self) -> list[JournalEntry]:
+        return self._select("ORDER BY id")
+
+    def unfinished(self) -> list[JournalEntry]:
+        """Entries that still need someone: a task to wait for or save, or an uncertain
+        submit to look for in the dashboard."""
+        marks = ", ".join("?" for _ in UNFINISHED)
+        return self._select(f"WHERE state IN ({marks}) ORDER BY id", tuple(UNFINISHED))
+
+    def task_ids(self) -> set[str]:
+        with self._mutex:
+            rows = self._db.execute("SELECT task_id FROM tasks WHERE task_id IS NOT NULL")
+            return {row[0] for row in rows.fetchall()}
+
+    def close(self) -> None:
+        with self._mutex:
+            self._db.close()
+        _unlock(self._lock)
+        self._lock = None
+
+    # -- the mechanics ---------------------------------------------------------------------
+
+    def _select(self, where: str, parameters: tuple[object, ...] = ()) -> list[JournalEntry]:
+        with self._mutex:
+            rows = self._db.execute(f"SELECT {_COLUMNS} FROM tasks {where}", parameters)  # noqa: S608
+            found = rows.fetchall()
+        return [
+            JournalEntry(
+                id=row[0],
+                label=row[1],
+                model=row[2],
+                request=json.loads(row[3]),
+                state=State(row[4]),
+                task_id=row[5],
+                files=tuple(json.loads(row[6] or "[]")),
+                error=row[7],
+                created_at=row[8],
+            )
+            for row in found
+        ]
+
+    def _set(self, entry: int, state: State, **columns: str | None) -> None:
+        assignments = "".join(f", {name} = ?" for name in columns)
+        self._write(
+            f"UPDATE tasks SET state = ?, updated_at = ?{assignments} WHERE id = ?",  # noqa: S608
+            (state.value, time.time(), *columns.values(), entry),
+        )
+
+    def _set_task(self, task_id: str, state: State, **columns: str | None) -> None:
+        assignments = "".join(f", {name} = ?" for name in columns)
+        self._write(
+            f"UPDATE tasks SET state = ?, updated_at = ?{assignments} WHERE task_id = ?",  # noqa: S608
+            (state.value, time.time(), *columns.values(), task_id),
+        )
+
+    def _write(self, sql: str, parameters: Any, *, many: bool = False) -> None:
+        with self._transaction() as db:
+            if many:
+                db.executemany(sql, parameters)
+            else:
+                db.execute(sql, parameters)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One committed transaction; any failure (a full disk) is a JournalError, and a
+        failed commit is rolled back only when there is a transaction left to roll back."""
+        with self._mutex:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise JournalError(f"cannot write the journal {self.path}: {error}") from None
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException as error:
+                if self._db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
+                if isinstance(error, sqlite3.Error):
+                    raise JournalError(f"cannot write the journal {self.path}: {error}") from None
+                raise
+
+
+def _has_meta(db: sqlite3.Connection) -> bool:
+    return _has_tables(db, only={"meta"})
+
+
+def _has_tables(
+    db: sqlite3.Connection, *, only: set[str] | None = None, other_than: set[str] | None = None
+) -> bool:
+    names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if only is not None:
+        return only <= names
+    return bool(names - (other_than or set()))
+
+
+def _lock(path: str) -> int:
+    """An exclusive lock on `<path>.lock`, held until the journal is closed (or the process
+    ends: the kernel drops it then)."""
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as error:
+        raise JournalError(f"cannot open the journal {path}: {error.strerror or error}") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(handle)
+        raise JournalError(
+            f"another process is using the journal {path} (a batch still running?): wait for "
+            "it to end, or use another journal"
+        ) from None
+    return handle
+
+
+def _unlock(handle: int | None) -> None:
+    if handle is not None:
+        os.close(handle)  # closing the descriptor releases the flock
