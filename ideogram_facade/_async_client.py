@@ -86,7 +86,7 @@ class AsyncCharacterClient:
         allow_private_urls: bool = False,
         sandbox: bool = False,
         max_in_flight: int = C.MAX_IN_FLIGHT,
-        journal: str | os.PathLike[str] | None = None,
+        journal: str | os.PathLike[str] | Journal | None = None,
     ) -> None:
         self._sandbox = Sandbox.start() if sandbox else None
         if self._sandbox is not None:
@@ -109,8 +109,11 @@ class AsyncCharacterClient:
         self._http = http_client if http_client is not None else async_client(C.POOL_LIMITS)
         self._in_flight = InFlight(max_in_flight)
         # Opened last: it holds a lock until close(), which nothing above can now skip.
-        self._core.journal = None if journal is None else Journal.open(journal)
-        self._owns_journal = journal is not None
+        # An open Journal is shared (the batch keeps its lines in it), not closed here.
+        self._owns_journal = journal is not None and not isinstance(journal, Journal)
+        self._core.journal = (
+            journal if journal is None or isinstance(journal, Journal) else Journal.open(journal)
+        )
 
     def with_options(
         self,

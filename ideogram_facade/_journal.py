@@ -132,21 +132,33 @@ class Journal:
                 dict(db.execute("SELECT key, value FROM meta").fetchall()) if _has_meta(db) else {}
             )
             if not found and _has_tables(db, other_than={"tasks", "meta"}):
-                raise JournalError(f"{where} is an SQLite file, but not a task journal")
+                raise JournalError(
+                    f"{where} cannot be used as a task journal: it is an SQLite file of something "
+                    "else. Give another path"
+                )
             db.executescript(_TABLES)
-        except sqlite3.Error as error:
+        except JournalError:
             _unlock(lock)
+            raise
+        except sqlite3.DatabaseError as error:
+            _unlock(lock)
+            if "not a database" not in str(error):  # a full disk, a folder it cannot write
+                raise JournalError(f"cannot open the journal {where}: {error}") from None
             raise JournalError(
                 f"{where} cannot be used as a task journal ({error}): is it one? Give another "
                 "path, or move that file away"
             ) from None
         journal = cls(db, where, lock)
         if not found:
-            journal._write(
-                "INSERT INTO meta (key, value) VALUES (?, ?)",
-                [("schema", SCHEMA), *meta.items()],
-                many=True,
-            )
+            try:
+                journal._write(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    [("schema", SCHEMA), *meta.items()],
+                    many=True,
+                )
+            except JournalError:
+                journal.close()
+                raise
             return journal
         expected = {"schema": SCHEMA, **meta}
         for key, value in expected.items():

@@ -289,11 +289,14 @@ def _unwrap(
     extra: dict[str, Any] = {}
     if cls is RateLimitError:
         extra["retry_after"] = retry_after(response.headers)
+    # A refusal that still names a task (seen as a JSON 5xx from createTask): keep its id.
+    data = envelope.get("data")
+    named = _text(data.get("taskId")) if isinstance(data, dict) else None
     raise cls(
         f"{endpoint}: the service said {said!r}. {advice}",
         code=code,
         status_code=status,
-        task_id=task_id,
+        task_id=task_id or named,
         body=snippet,
         **extra,
     )

@@ -3,8 +3,8 @@
     ideogram-character generate --sandbox "the same man as a 1920s pilot" --reference me.png
     ideogram-character batch prompts.jsonl --out shots/ --concurrency 8
 
-Commands: generate, submit, status, wait, download, credits, upload, batch; each takes
---sandbox (an in-process fake service: no key, no network) and --json. The key comes from
+Commands: generate, submit, status, wait, download, credits, upload, batch, tasks, resume;
+each takes --sandbox (an in-process fake service: no key, no network) and --json. The key comes from
 APIKLEY_API_KEY and is never printed. rich (the `cli` extra) draws the live status line,
 the progress bar and the tables; without it the same information comes as plain lines.
 docs/cli.md is the manual.
@@ -24,6 +24,7 @@ Exit codes (also in `--help`):
     10   a local file could not be read or written
     11   batch: some lines failed or did not finish
     12   the task is done but its images could not be saved (SaveError): download it later
+    13   the journal cannot be used or written (another batch holds it, --force, a full disk)
     70   internal error (a bug: please report it)
     130  interrupted (SIGINT, Ctrl-C)
     143  terminated (SIGTERM)
@@ -66,6 +67,8 @@ def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
         "credits": _commands.credits,
         "upload": _commands.upload,
         "batch": _batch.batch,
+        "tasks": _commands.tasks,
+        "resume": _commands.resume,
     }
 
 

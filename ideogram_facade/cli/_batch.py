@@ -2,17 +2,18 @@
 
 One `AsyncCharacterClient` serves every line, so its rate limits hold for the whole batch;
 `--concurrency` workers take lines from one queue (lines with a task first: they cost nothing).
-The order for a line that needs a task: upload the reference (if local, once per file), commit
-"submitting", send createTask, commit the task id or the refusal; then wait, download, commit
-the files. SIGINT/SIGTERM stop new work at once, but a createTask already sent is waited for
-and journaled; a second signal quits without waiting (those lines stay "submitting" and the
-next run reports them as uncertain).
+The order for a line that needs a task: upload its images (each local file once per run); the
+client commits "submitting" to the journal just before createTask leaves, then the task id or
+the refusal; then wait, download, and the client commits the files. SIGINT/SIGTERM stop new
+work at once, but a createTask already sent is waited for and journaled; a second signal quits
+without waiting (those lines stay "submitting" and the next run reports them as uncertain).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 from collections import deque
 from pathlib import Path
@@ -24,11 +25,13 @@ from ideogram_facade import (
     AuthenticationError,
     GenerationFailedError,
     InsufficientCreditsError,
+    JournalError,
     SaveError,
     SubmissionUncertainError,
     TaskNotFoundError,
 )
 from ideogram_facade._files import resolve_images
+from ideogram_facade._journal import LABEL
 
 from ._batchfile import read
 from ._batchplan import Item, Outcome, plan, why
@@ -36,7 +39,7 @@ from ._batchreport import advice, exit_code, summary
 from ._commands import output_folder
 from ._display import BatchProgress, batch_progress
 from ._exitcodes import CliError, ExitCode, redact
-from ._journal import Journal, JournalError
+from ._journal import BatchJournal, label
 from ._parser import image_flags
 from ._request import is_url, option_values, resolve
 from ._settings import async_client
@@ -46,7 +49,7 @@ class Runner:
     """Runs the lines that need work, each in one worker at a time, and journals each step."""
 
     def __init__(
-        self, args: argparse.Namespace, journal: Journal, items: list[Item], out: Path
+        self, args: argparse.Namespace, journal: BatchJournal, items: list[Item], out: Path
     ) -> None:
         self._args = args
         self._journal = journal
@@ -77,7 +80,7 @@ class Runner:
     async def run(self) -> None:
         if not self._queue:
             return
-        async with async_client(self._args) as client:
+        async with async_client(self._args, journal=self._journal.store) as client:
             self._client = client
             self._progress = batch_progress(self.total)
             for text in [self._plan, *self._unusable]:
@@ -180,21 +183,21 @@ class Runner:
             return
         assert item.task_id is not None
         line, key = item.line.number, item.key
+        # The client journals the task's failure and its saved files itself (journal=).
         try:
             task = await self._client.wait(item.task_id, timeout=self._args.timeout)
         except GenerationFailedError as error:
-            self._journal.failed(line, key, why(error))
             item.finish(Outcome.FAILED, why(error))
             return
         except TaskNotFoundError as error:
             # Gone for good (tasks are kept 14 days); waiting again would only fail again.
-            self._journal.failed(line, key, why(error))
+            self._journal.failed(item.task_id, why(error))
             item.finish(Outcome.FAILED, why(error))
             return
         except ApikleyError as error:
-            if isinstance(error, AuthenticationError | InsufficientCreditsError):
+            if isinstance(error, AuthenticationError | InsufficientCreditsError | JournalError):
                 self._stop_submits(error)
-            self._journal.note(line, key, why(error))
+            self._note_entry(line, key, why(error))
             item.finish(Outcome.UNFINISHED, why(error))
             return
         try:
@@ -203,12 +206,18 @@ class Runner:
             if isinstance(error, SaveError):
                 # The disk cannot take images: paying for more lines would only lose them.
                 self._stop_submits(error)
-            self._journal.note(line, key, f"download: {why(error)}")
+            self._note_entry(line, key, f"download: {why(error)}")
             item.finish(Outcome.UNFINISHED, f"download: {why(error)}")
             return
         item.files = [str(path.resolve()) for path in files]
-        self._journal.succeeded(line, key, item.files)
         item.finish(Outcome.DONE)
+
+    def _note_entry(self, line: int, key: str, error: str) -> None:
+        """An error that leaves the line's state as it is, in the journal if it can take it."""
+        entry = self._journal.entry_of(line, key)
+        if entry is not None:
+            with contextlib.suppress(JournalError):
+                self._journal.note(entry, error)
 
     async def _url(self, reference: str) -> str:
         """An http(s) URL for an image: each local file is uploaded once per run."""
@@ -245,10 +254,15 @@ class Runner:
             return None
         if self.signalled is not None or self.fatal is not None:
             return None
-        self._journal.submitting(item.line.number, item.key, request.as_json())
-        call = asyncio.ensure_future(
-            self._client.submit(request.prompt, reference, **{**request.arguments(), **images})
-        )
+        # The client journals the line (by this label) just before createTask leaves, after
+        # any wait for the rate limit: a line killed while waiting was never sent.
+        labelled = LABEL.set(label(item.line.number, item.key))
+        try:
+            call = asyncio.ensure_future(  # the task copies the context, label and all
+                self._client.submit(request.prompt, reference, **{**request.arguments(), **images})
+            )
+        finally:
+            LABEL.reset(labelled)
         self._in_flight.add(call)
         try:
             await asyncio.wait([call])  # unlike awaiting it, a cancelled worker leaves it running
@@ -262,20 +276,30 @@ class Runner:
         return self._record(item, call)
 
     def _record(self, item: Item, call: asyncio.Task[str]) -> str | None:
-        line, key = item.line.number, item.key
+        """The line's outcome from its submit; the client has journaled it already."""
         if call.cancelled():
             item.finish(Outcome.UNCERTAIN, "quit while createTask was in flight")
             return None  # the row stays "submitting": the next run reports it
         error = call.exception()
         if error is None:
             item.task_id = call.result()
-            self._journal.submitted(line, key, item.task_id)
             return item.task_id
+        if isinstance(error, JournalError):
+            # The disk is full, or worse: stop paying for lines.
+            self._stop_submits(error)
+            if error.task_id is None:  # "submitting" could not be written: nothing was sent
+                item.finish(Outcome.PENDING, why(error))
+                return None
+            # Accepted, paid for, and not on disk: its id goes to stderr and the summary.
+            item.task_id = error.task_id
+            self._note(
+                f"line {item.line.number}: task {error.task_id} was accepted but could not be "
+                "journaled: keep this id"
+            )
+            return None
         if isinstance(error, SubmissionUncertainError):
-            self._journal.uncertain(line, key, why(error))
             item.finish(Outcome.UNCERTAIN, why(error))
         elif isinstance(error, ApikleyError):
-            self._journal.rejected(line, key, why(error))
             item.finish(Outcome.FAILED, why(error))
             if isinstance(error, AuthenticationError | InsufficientCreditsError):
                 self._stop_submits(error)
@@ -301,11 +325,8 @@ def batch(args: argparse.Namespace) -> int:
     if not lines:
         raise CliError(ExitCode.INVALID, f"{args.file} holds no requests")
     out = output_folder(args.out)
-    try:
-        # The sandbox's tasks die with this process, so its journal could resume nothing.
-        journal = Journal.open(None if args.sandbox else out, args.file.name)
-    except JournalError as error:
-        raise CliError(ExitCode.FILE, str(error)) from None
+    # The sandbox's tasks die with this process, so its journal could resume nothing.
+    journal = BatchJournal.open(None if args.sandbox else out, args.file.name, force=args.force)
     try:
         items = plan(lines, journal)
         runner = Runner(args, journal, items, out)

@@ -10,7 +10,7 @@ from ideogram_facade import ApikleyError
 
 from ._batchfile import Line
 from ._exitcodes import redact
-from ._journal import Journal, Row, State
+from ._journal import BatchJournal, Row, State
 
 
 class Outcome(enum.StrEnum):
@@ -48,7 +48,7 @@ def why(error: BaseException) -> str:
     return redact(error.message if isinstance(error, ApikleyError) else str(error))
 
 
-def plan(lines: list[Line], journal: Journal) -> list[Item]:
+def plan(lines: list[Line], journal: BatchJournal) -> list[Item]:
     """Match the file's lines with the journal's rows; settle what needs no request."""
     rows = {(row.line, row.request_hash): row for row in journal.rows()}
     items: list[Item] = []
@@ -81,7 +81,7 @@ def plan(lines: list[Line], journal: Journal) -> list[Item]:
                 "a previous run stopped while this line's createTask was in flight, so a task "
                 "may exist: look for it in the Apikley dashboard"
             )
-            journal.uncertain(found.line, found.request_hash, message)
+            journal.uncertain(found, message)
             item.finish(Outcome.UNCERTAIN, message)
         elif found.state is State.UNCERTAIN:
             item.finish(Outcome.UNCERTAIN, found.error)

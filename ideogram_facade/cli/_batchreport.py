@@ -7,7 +7,7 @@ from ideogram_facade import ApikleyError
 from ._batchplan import Item, Outcome
 from ._display import print_table
 from ._exitcodes import ExitCode, classify, say
-from ._journal import Journal
+from ._journal import BatchJournal
 from ._output import emit_json
 
 DETAIL_ROWS = 50  # more problem lines than this are summarised; the journal has them all
@@ -33,7 +33,7 @@ def exit_code(
     return ExitCode.OK
 
 
-def summary(items: list[Item], journal: Journal, as_json: bool) -> None:
+def summary(items: list[Item], journal: BatchJournal, as_json: bool) -> None:
     counts = {outcome.value: 0 for outcome in Outcome}
     for item in items:
         counts[item.state.value] += 1
@@ -73,7 +73,7 @@ def summary(items: list[Item], journal: Journal, as_json: bool) -> None:
     print(f"journal: {journal.where}")
 
 
-def advice(code: ExitCode, items: list[Item], journal: Journal) -> None:
+def advice(code: ExitCode, items: list[Item], journal: BatchJournal) -> None:
     unfinished = sum(item.state in (Outcome.UNFINISHED, Outcome.PENDING) for item in items)
     uncertain = sum(item.state is Outcome.UNCERTAIN for item in items)
     if code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED):

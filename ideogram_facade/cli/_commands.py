@@ -7,13 +7,15 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ideogram_facade import CharacterClient, Task, TaskNotFoundError
 from ideogram_facade._files import resolve_images
+from ideogram_facade._journal import Journal
 
 from ._display import StatusLine, status_line
-from ._exitcodes import PROG, CliError, ExitCode, Interrupted
+from ._exitcodes import PROG, CliError, ExitCode, Interrupted, say
 from ._output import emit_json, emit_lines, paths_json, task_json
 from ._request import Request, is_url
 from ._settings import sync_client
@@ -250,3 +252,72 @@ def upload(args: argparse.Namespace) -> int:
     else:
         emit_lines([url])
     return ExitCode.OK
+
+
+def _journal_client(args: argparse.Namespace) -> CharacterClient:
+    if not args.journal.is_file():
+        raise CliError(ExitCode.FILE, f"no journal at {args.journal}")
+    return sync_client(args)  # with args.journal
+
+
+def tasks(args: argparse.Namespace) -> int:
+    """The journal's tasks: those that need something, or --all."""
+    if not args.journal.is_file():
+        raise CliError(ExitCode.FILE, f"no journal at {args.journal}")
+    journal = Journal.open(args.journal)
+    try:
+        entries = journal.entries() if args.all else journal.unfinished()
+    finally:
+        journal.close()
+    rows = [
+        {
+            "task_id": entry.task_id,
+            "state": "expired" if entry.expired and entry.task_id else entry.state.value,
+            "model": entry.model,
+            "label": entry.label,
+            "created_at": datetime.fromtimestamp(entry.created_at, UTC).isoformat(
+                timespec="seconds"
+            ),
+            "files": list(entry.files),
+            "error": entry.error,
+        }
+        for entry in entries
+    ]
+    if args.json:
+        emit_json({"journal": str(args.journal), "tasks": rows})
+    else:
+        emit_lines(
+            [
+                f"{row['task_id'] or '(no task id: look for it in the dashboard)'}  "
+                f"{row['state']}  {row['model']}  {row['created_at']}"
+                + (f"  {row['error']}" if row["error"] else "")
+                for row in rows
+            ]
+        )
+    return ExitCode.OK
+
+
+def resume(args: argparse.Namespace) -> int:
+    """Wait for the journal's unfinished tasks and save their images into --out."""
+    out = output_folder(args.out)
+    with _journal_client(args) as client, closing(status_line()) as line:
+        line.set(f"resuming the tasks of {args.journal}")
+        ended = client.resume(out, timeout=args.timeout)
+        left = [entry for entry in client.unfinished() if entry.task_id is None]
+    if args.json:
+        emit_json({"tasks": [task_json(task) for task in ended], "uncertain": len(left)})
+    else:
+        emit_lines(
+            [
+                f"{task.task_id}  {task.state.value}"
+                + (f"  {task.fail_message}" if task.fail_message else "")
+                for task in ended
+            ]
+        )
+    if left:
+        say(
+            f"resume: {len(left)} submit(s) in the journal lost their answer, so there is no "
+            "task id to wait for: look for them in the Apikley dashboard"
+        )
+        return ExitCode.UNCERTAIN
+    return ExitCode.OK if all(task.succeeded for task in ended) else ExitCode.GENERATION_FAILED

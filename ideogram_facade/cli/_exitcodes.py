@@ -15,6 +15,7 @@ from ideogram_facade import (
     GenerationFailedError,
     InsufficientCreditsError,
     InvalidRequestError,
+    JournalError,
     SaveError,
     SubmissionUncertainError,
     TaskTimeoutError,
@@ -40,6 +41,7 @@ class ExitCode(enum.IntEnum):
     FILE = 10
     BATCH_FAILED = 11
     SAVE = 12  # paid, done, not saved: the message names the download command
+    JOURNAL = 13  # the journal cannot be used or written; accepted ids are printed
     INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug in this program
     INTERRUPTED = 128 + signal.SIGINT
     TERMINATED = 128 + signal.SIGTERM
@@ -67,6 +69,7 @@ class Interrupted(Exception):
 _API_ERRORS: tuple[tuple[type[ApikleyError], ExitCode, str], ...] = (
     (SubmissionUncertainError, ExitCode.UNCERTAIN, "submission uncertain"),
     (SaveError, ExitCode.SAVE, "cannot save the images"),
+    (JournalError, ExitCode.JOURNAL, "journal"),
     (AuthenticationError, ExitCode.AUTH, "authentication failed"),
     (InsufficientCreditsError, ExitCode.CREDITS, "not enough credits"),
     (InvalidRequestError, ExitCode.INVALID, "invalid request"),

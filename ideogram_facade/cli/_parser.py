@@ -26,6 +26,7 @@ exit codes:
   10   a local file could not be read or written
   11   batch: some lines failed or did not finish
   12   the task is done but its images could not be saved: download it later
+  13   the journal cannot be used or written (another batch holds it, --force, a full disk)
   70   internal error (a bug: please report it)
   130  interrupted (SIGINT, Ctrl-C)
   143  terminated (SIGTERM)
@@ -242,6 +243,16 @@ def _request_options(parser: argparse.ArgumentParser, *, batch: bool) -> None:
     )
 
 
+def _journal(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--journal",
+        type=Path,
+        metavar="PATH",
+        help="record the task in this journal (SQLite), so that `tasks` and `resume` find it "
+        "if this command is stopped",
+    )
+
+
 def _timeout(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
@@ -307,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     _request_options(generate, batch=False)
     _out(generate)
     _timeout(generate)
+    _journal(generate)
 
     submit = command("submit", "submit a request and print its task id, without waiting")
     submit.add_argument("prompt", metavar="PROMPT", help="what the character does, and where")
@@ -317,6 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the character's portrait: an http(s) URL, or a local image (uploaded first)",
     )
     _request_options(submit, batch=False)
+    _journal(submit)
 
     status = command("status", "print a task's current state (one request)")
     status.add_argument("task_id", metavar="TASK_ID")
@@ -359,6 +372,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="lines in progress at once (default: %(default)s); the client's rate limits "
         "apply on top",
     )
+    batch.add_argument(
+        "--force",
+        action="store_true",
+        help="run although the journal is broken (moved aside) or the folder holds images its "
+        "journal does not know: lines may be paid for twice",
+    )
     _timeout(batch)
     _request_options(batch, batch=True)
+
+    tasks = command("tasks", "list the tasks of a journal (--journal, or a batch's)")
+    tasks.add_argument("journal", type=Path, metavar="JOURNAL", help="the journal file")
+    tasks.add_argument(
+        "--all", action="store_true", help="every task, not only those that need something"
+    )
+
+    resume = command("resume", "wait for a journal's unfinished tasks and download their images")
+    resume.add_argument("journal", type=Path, metavar="JOURNAL", help="the journal file")
+    _out(resume, required=True)
+    _timeout(resume)
     return parser

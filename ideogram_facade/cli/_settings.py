@@ -7,6 +7,7 @@ import os
 
 from ideogram_facade import AsyncCharacterClient, CharacterClient, PollPolicy
 from ideogram_facade import _constants as C
+from ideogram_facade._journal import Journal
 
 from ._exitcodes import CliError, ExitCode
 
@@ -36,10 +37,12 @@ def _check_key(sandbox: bool) -> None:
 
 
 def sync_client(args: argparse.Namespace) -> CharacterClient:
+    """The client of a one-task command; with `--journal PATH`, it journals its tasks."""
     _check_key(args.sandbox)
-    return CharacterClient(poll=poll_policy(), sandbox=args.sandbox)
+    journal = getattr(args, "journal", None)
+    return CharacterClient(poll=poll_policy(), sandbox=args.sandbox, journal=journal)
 
 
-def async_client(args: argparse.Namespace) -> AsyncCharacterClient:
+def async_client(args: argparse.Namespace, journal: Journal | None = None) -> AsyncCharacterClient:
     _check_key(args.sandbox)
-    return AsyncCharacterClient(poll=poll_policy(), sandbox=args.sandbox)
+    return AsyncCharacterClient(poll=poll_policy(), sandbox=args.sandbox, journal=journal)

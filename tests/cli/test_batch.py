@@ -44,7 +44,10 @@ def journal_rows(out: Path) -> list[tuple[int, str, str | None]]:
         return []
     with closing(db):
         try:
-            return db.execute("SELECT line, state, task_id FROM lines ORDER BY line").fetchall()
+            return db.execute(
+                "SELECT CAST(substr(label, 1, instr(label, ':') - 1) AS INTEGER) AS line, state, "
+                "task_id FROM tasks WHERE label IS NOT NULL ORDER BY line"
+            ).fetchall()
         except sqlite3.OperationalError:  # created, schema not written yet
             return []
 
@@ -131,9 +134,13 @@ def test_a_line_left_submitting_by_a_dead_process_is_reported_not_resent(
     out = tmp_path / "out"
     args: list[str | Path] = ["batch", lines, "--out", out, "--reference", URL, "--json"]
     assert run_cli(*args, env=cli_env(fake)).code == 0
-    # What a kill -9 between "submitting" and createTask's answer leaves behind.
+    # What a kill -9 between "submitting" and createTask's answer leaves behind: no task id,
+    # and so no images.
     with closing(sqlite3.connect(out / JOURNAL)) as db, db:
-        db.execute("UPDATE lines SET state = 'submitting', task_id = NULL WHERE line = 1")
+        (task_id,) = db.execute("SELECT task_id FROM tasks WHERE label LIKE '1:%'").fetchone()
+        db.execute("UPDATE tasks SET state = 'submitting', task_id = NULL WHERE label LIKE '1:%'")
+    for image in out.glob(f"{task_id}_*"):
+        image.unlink()
 
     again = run_cli(*args, env=cli_env(fake))
     assert again.code == 9
@@ -232,8 +239,9 @@ def test_a_journal_belongs_to_one_batch_file(fake: FakeApikley, tmp_path: Path) 
     two = write_jsonl(tmp_path / "two.jsonl", [{"prompt": "b", "reference": URL}])
     assert run_cli("batch", one, "--out", out, env=cli_env(fake)).code == 0
     refused = run_cli("batch", two, "--out", out, env=cli_env(fake))
-    assert refused.code == 10
+    assert refused.code == 13
     assert "one.jsonl" in refused.stderr
+    assert "a separate --out for each batch file" in refused.stderr
     assert fake.creates_received == 1
 
 

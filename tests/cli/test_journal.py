@@ -1,0 +1,200 @@
+"""The batch journal against hostile disks and careless hands, and the `tasks` and `resume`
+commands; every run a subprocess against the loopback fake."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from ideogram_facade.testing import FakeApikley, Fault, TaskTiming
+from tests.conftest import SECRETS
+
+from .support import CLI, cli_env, run_cli
+
+URL = "https://example.com/portrait.png"
+JOURNAL = "ideogram-character-journal.sqlite3"
+
+
+@pytest.fixture
+def slow_fake() -> Iterator[FakeApikley]:
+    with FakeApikley(timing=TaskTiming(waiting=0.1, queuing=0.1, generating=3)) as fake:
+        SECRETS.add(fake.api_key)
+        yield fake
+
+
+def write_lines(path: Path, count: int) -> Path:
+    path.write_text(
+        "".join(json.dumps({"prompt": f"shot {n}", "reference": URL}) + "\n" for n in range(count))
+    )
+    return path
+
+
+def with_file_limit(limit: int) -> list[str]:
+    """The CLI where no file can be written past `limit` bytes: a full disk, even for root."""
+    return [
+        sys.executable,
+        "-c",
+        "import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
+        "from ideogram_facade.cli import main; sys.exit(main(sys.argv[1:]))",
+    ]
+
+
+def states(out: Path) -> list[str]:
+    with closing(sqlite3.connect(f"file:{out / JOURNAL}?mode=ro", uri=True)) as db:
+        return [row[0] for row in db.execute("SELECT state FROM tasks ORDER BY id")]
+
+
+def test_a_full_disk_sends_nothing_it_cannot_journal_and_says_so(
+    fake: FakeApikley, tmp_path: Path
+) -> None:
+    lines, out = tmp_path / "lines.jsonl", tmp_path / "out"
+    write_lines(lines, 1)
+    assert run_cli("batch", lines, "--out", out, env=cli_env(fake)).code == 0
+    write_lines(lines, 3)
+    full = run_cli("batch", lines, "--out", out, env=cli_env(fake), command=with_file_limit(100))
+    assert full.code == 13, full.stderr
+    assert "cannot write the journal" in full.stderr
+    assert "internal error" not in full.stderr
+    assert fake.creates_received == 1  # the two new lines were not sent, so not paid for
+    again = run_cli("batch", lines, "--out", out, env=cli_env(fake))
+    assert again.code == 0, again.stderr
+    assert fake.creates_received == 3
+
+
+@pytest.mark.parametrize("damage", ["truncated", "rows deleted", "deleted"])
+def test_a_journal_that_forgot_paid_lines_is_refused_without_force(
+    fake: FakeApikley, tmp_path: Path, damage: str
+) -> None:
+    lines, out = write_lines(tmp_path / "lines.jsonl", 2), tmp_path / "out"
+    assert run_cli("batch", lines, "--out", out, env=cli_env(fake)).code == 0
+    journal = out / JOURNAL
+    if damage == "truncated":
+        journal.write_bytes(b"")
+    elif damage == "deleted":
+        journal.unlink()
+    else:
+        with closing(sqlite3.connect(journal)) as db, db:
+            db.execute("DELETE FROM tasks")
+    refused = run_cli("batch", lines, "--out", out, env=cli_env(fake))
+    assert refused.code == 13
+    assert "holds images of 2 task(s) that its journal" in refused.stderr
+    assert fake.creates_received == 2
+    forced = run_cli("batch", lines, "--out", out, "--force", env=cli_env(fake))
+    assert forced.code == 0, forced.stderr
+    assert fake.creates_received == 4  # what --force says it does
+
+
+def test_a_file_that_is_not_a_journal_is_refused_then_moved_aside_with_force(
+    fake: FakeApikley, tmp_path: Path
+) -> None:
+    lines, out = write_lines(tmp_path / "lines.jsonl", 1), tmp_path / "out"
+    out.mkdir()
+    (out / JOURNAL).write_bytes(b"not a database, but someone's file" * 50)
+    refused = run_cli("batch", lines, "--out", out, env=cli_env(fake))
+    assert refused.code == 13
+    assert "--force moves it aside" in refused.stderr
+    assert fake.creates_received == 0
+    assert run_cli("batch", lines, "--out", out, "--force", env=cli_env(fake)).code == 0
+    (aside,) = out.glob(f"{JOURNAL}.broken-*")
+    assert aside.read_bytes().startswith(b"not a database")
+
+
+@pytest.mark.slow
+def test_a_second_batch_on_the_same_folder_is_told_another_is_running(
+    slow_fake: FakeApikley, tmp_path: Path
+) -> None:
+    lines, out = write_lines(tmp_path / "lines.jsonl", 2), tmp_path / "out"
+    env = cli_env(slow_fake)
+    with subprocess.Popen(
+        [*CLI, "batch", str(lines), "--out", str(out)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    ) as first:
+        try:
+            deadline = time.monotonic() + 20
+            while slow_fake.creates_accepted < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            second = run_cli("batch", lines, "--out", out, env=env)
+            assert second.code == 13
+            assert "another process is using the journal" in second.stderr
+        finally:
+            first.wait(30)
+    assert first.returncode == 0
+    assert slow_fake.creates_received == 2
+
+
+@pytest.mark.slow
+def test_lines_waiting_for_the_rate_limit_are_not_journaled_as_sent(
+    fake: FakeApikley, tmp_path: Path
+) -> None:
+    # 23 lines: 20 createTask fit in the 10 s window, 3 wait for it. A kill then leaves those
+    # 3 unsent, and not "submitting" (which the next run would report as uncertain).
+    lines, out = write_lines(tmp_path / "lines.jsonl", 23), tmp_path / "out"
+    fake.script_next_task(timing=TaskTiming(generating=60), times=23)
+    with subprocess.Popen(
+        [*CLI, "batch", str(lines), "--out", str(out), "--concurrency", "23"],
+        env=cli_env(fake),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    ) as batch:
+        deadline = time.monotonic() + 20
+        while fake.creates_accepted < 20 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.5)  # the other 3 are queued for the window by now
+        batch.kill()
+        batch.wait(10)
+    assert fake.creates_received == 20
+    assert states(out).count("submitted") == 20
+    assert "submitting" not in states(out)
+
+
+def test_a_json_5xx_refusal_is_sent_again_on_the_next_run(
+    fake: FakeApikley, tmp_path: Path
+) -> None:
+    lines, out = write_lines(tmp_path / "lines.jsonl", 1), tmp_path / "out"
+    fake.inject("createTask", Fault.body_code(500, "internal error"))
+    first = run_cli("batch", lines, "--out", out, env=cli_env(fake))
+    assert first.code == 11
+    assert states(out) == ["rejected"]
+    again = run_cli("batch", lines, "--out", out, env=cli_env(fake))
+    assert again.code == 0, again.stderr
+    assert states(out) == ["succeeded"]
+
+
+def test_tasks_and_resume_finish_what_a_stopped_command_left(
+    fake: FakeApikley, tmp_path: Path
+) -> None:
+    journal = tmp_path / "tasks.sqlite3"
+    submitted = run_cli("submit", "a pilot", "--reference", URL, "--journal", journal,
+                        env=cli_env(fake))  # fmt: skip
+    task_id = submitted.stdout.strip()
+    listed = run_cli("tasks", journal, "--json", env=cli_env(fake))
+    assert listed.code == 0
+    assert [(t["task_id"], t["state"]) for t in json.loads(listed.stdout)["tasks"]] == [
+        (task_id, "submitted")
+    ]
+    resumed = run_cli("resume", journal, "--out", tmp_path / "out", env=cli_env(fake))
+    assert resumed.code == 0, resumed.stderr
+    assert f"{task_id}  success" in resumed.stdout
+    assert (tmp_path / "out" / f"{task_id}_1.png").is_file()
+    assert run_cli("tasks", journal, env=cli_env(fake)).stdout == ""
+    everything = run_cli("tasks", journal, "--all", "--json", env=cli_env(fake))
+    assert json.loads(everything.stdout)["tasks"][0]["state"] == "succeeded"
+    assert fake.creates_received == 1
+
+
+def test_a_batch_journal_is_a_journal_tasks_can_read(fake: FakeApikley, tmp_path: Path) -> None:
+    lines, out = write_lines(tmp_path / "lines.jsonl", 2), tmp_path / "out"
+    assert run_cli("batch", lines, "--out", out, env=cli_env(fake)).code == 0
+    listed = run_cli("tasks", out / JOURNAL, "--all", "--json", env=cli_env(fake))
+    assert [t["state"] for t in json.loads(listed.stdout)["tasks"]] == ["succeeded"] * 2
