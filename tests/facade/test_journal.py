@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from ideogram_facade import JournalError, TaskState
+from ideogram_facade import JournalError, ServerError, TaskState
 from ideogram_facade._journal import Journal, State
-from ideogram_facade.testing import FakeApikley, TaskTiming
+from ideogram_facade.testing import FakeApikley, Fault, TaskTiming
 from tests.conftest import SECRETS, Guarded
 
 URL = "https://example.com/portrait.png"
@@ -191,3 +191,15 @@ def test_the_batch_label_files_a_task_under_its_line(tmp_path: Path) -> None:
     journal.rejected(entry, "refused")
     assert journal.submitting("ideogram/character", {}, label="1:abc") == entry
     assert [e.state for e in journal.entries()] == [State.SUBMITTING]
+
+
+def test_a_refusal_that_names_a_task_keeps_its_id(
+    make_client: Callable[..., Guarded], fake: FakeApikley, tmp_path: Path
+) -> None:
+    body = b'{"code": 500, "msg": "busy", "data": {"taskId": "task_ideogram_42"}}'
+    fake.inject("createTask", Fault.raw(body, status=500))
+    client = make_client(journal=tmp_path / "journal.sqlite3")
+    with pytest.raises(ServerError) as caught:
+        client.submit("a knight", URL)
+    assert caught.value.task_id == "task_ideogram_42"
+    assert rows(tmp_path / "journal.sqlite3") == [("rejected", "task_ideogram_42")]
