@@ -125,6 +125,7 @@ class Journal:
         """
         where = ":memory:" if path is None else os.fspath(path)
         lock = None if path is None else _lock(where)
+        db = None
         try:
             db = sqlite3.connect(where, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA synchronous = FULL")  # a commit survives a power cut
@@ -137,11 +138,12 @@ class Journal:
                     "else. Give another path"
                 )
             db.executescript(_TABLES)
-        except JournalError:
+        except (JournalError, sqlite3.DatabaseError) as error:
+            if db is not None:
+                db.close()
             _unlock(lock)
-            raise
-        except sqlite3.DatabaseError as error:
-            _unlock(lock)
+            if isinstance(error, JournalError):
+                raise
             if "not a database" not in str(error):  # a full disk, a folder it cannot write
                 raise JournalError(f"cannot open the journal {where}: {error}") from None
             raise JournalError(

@@ -185,12 +185,15 @@ def test_a_journal_that_cannot_be_written_stops_the_submit_before_it_is_sent(
 
 def test_the_batch_label_files_a_task_under_its_line(tmp_path: Path) -> None:
     journal = Journal.open(tmp_path / "journal.sqlite3")
-    entry = journal.submitting("ideogram/character", {}, label="1:abc")
-    with pytest.raises(JournalError, match="1:abc already has a task"):
-        journal.submitting("ideogram/character", {}, label="1:abc")
-    journal.rejected(entry, "refused")
-    assert journal.submitting("ideogram/character", {}, label="1:abc") == entry
-    assert [e.state for e in journal.entries()] == [State.SUBMITTING]
+    try:
+        entry = journal.submitting("ideogram/character", {}, label="1:abc")
+        with pytest.raises(JournalError, match="1:abc already has a task"):
+            journal.submitting("ideogram/character", {}, label="1:abc")
+        journal.rejected(entry, "refused")
+        assert journal.submitting("ideogram/character", {}, label="1:abc") == entry
+        assert [e.state for e in journal.entries()] == [State.SUBMITTING]
+    finally:
+        journal.close()
 
 
 def test_a_refusal_that_names_a_task_keeps_its_id(
