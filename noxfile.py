@@ -145,8 +145,8 @@ def fuzz(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Issues 7's and 12's benchmarks against the fake service, written to BENCHMARKS.md
-    (~25 min, redis-server on PATH for the shared-limit run);
+    """Issues 7's, 12's and 14's benchmarks against the fake service, written to BENCHMARKS.md
+    (~26 min, redis-server on PATH for the shared-limit run);
     `nox -s bench -- --quick` for a short run. Not part of the default run."""
     session.install("-e", ".[redis]", *group("bench"))
     session.run("python", "benchmarks/run.py", *session.posargs)

@@ -1,6 +1,6 @@
-"""Run every benchmark of issues 7 and 12 against the loopback fake and write BENCHMARKS.md.
+"""Run every benchmark of issues 7, 12 and 14 against the loopback fake and write BENCHMARKS.md.
 
-    python benchmarks/run.py            # the full run, about 25 minutes (nox -s bench)
+    python benchmarks/run.py            # the full run, about 26 minutes (nox -s bench)
     python benchmarks/run.py --quick    # smaller samples, 100 tasks for the rate-limit runs
 
 Each comparison runs its two sides in interleaved rounds and reports the ratio of medians;
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import callback_wake
 import import_time
 import overhead
 import poll_economy
@@ -135,6 +136,8 @@ def main() -> int:
     step(f"5. import time: {s.import_rounds} fresh processes per side")
     imp = import_time.measure(s.import_rounds)
     extra = import_time.extra_by_package()
+    step(f"6. callbacks: {callback_wake.TASK_SECONDS:.0f} s tasks woken by their callbacks")
+    wakes = callback_wake.measure()
     step("4. poll economy: table and chart")
     table = poll_economy.table()
     import chart  # matplotlib: only now, see step 1
@@ -200,13 +203,25 @@ def main() -> int:
             all(c.lag_ok for c in our),
         ),
         report.Check("5. import-time ratio", f"{imp.ratio:.3f}", "≤ 1.5", imp.ratio <= 1.5),
+        report.Check(
+            "6. callback to wait() return, max",
+            f"{wakes.max_latency_ms():.1f} ms",
+            "≤ 50 ms",
+            wakes.max_latency_ms() <= 50,
+        ),
+        report.Check(
+            f"6. polls by a wait for a {wakes.task_seconds:.0f} s task, max",
+            str(wakes.max_polls()),
+            "≤ 2",
+            wakes.max_polls() <= 2,
+        ),
     ]
     quick = "\n\n**`--quick` run: smaller samples than the full run.**" if args.quick else ""
     text = "\n".join(
         [
             "# Benchmarks",
             "",
-            "Issues 7's and 12's figures, measured against the loopback fake service "
+            "Issues 7's, 12's and 14's figures, measured against the loopback fake service "
             "(`ideogram_facade.testing.FakeApikley`, in a process of its own). Ratios are facade "
             "/ raw httpx, of medians over interleaved rounds, the two sides measured side by "
             "side in one run: this machine was shared with other work while it ran, which "
@@ -221,6 +236,7 @@ def main() -> int:
             report.compliance_section(comp, FULL_COMPLIANCE_TASKS),
             report.poll_section(table),
             report.import_section(imp, extra),
+            callback_wake.section(wakes),
         ]
     )
     args.output.write_text(text)
