@@ -44,6 +44,7 @@ from ._requests import (
 )
 from ._sandbox import Sandbox
 from ._transport import async_client, deadline, past_deadline
+from ._wake import AsyncWakers
 from ._wire import HttpResponse
 
 T = TypeVar("T")
@@ -108,6 +109,7 @@ class AsyncCharacterClient:
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else async_client(C.POOL_LIMITS)
         self._in_flight = InFlight(max_in_flight)
+        self._wakers = AsyncWakers()  # sleeps between polls that a callback can cut short
         # Opened last: it holds a lock until close(), which nothing above can now skip.
         # An open Journal is shared (the batch keeps its lines in it), not closed here.
         self._owns_journal = journal is not None and not isinstance(journal, Journal)
@@ -355,6 +357,15 @@ class AsyncCharacterClient:
     def __repr__(self) -> str:
         return f"AsyncCharacterClient({self._core!r})"
 
+    def _bind_callbacks(self) -> None:
+        """A receiver (callbacks.wsgi_app, asgi_app) now confirms this client's callbacks."""
+        self._core.callbacks.bound = True
+
+    def _callback_confirmed(self, task: Task) -> None:
+        """A receiver read `task` with get_task() after its callback: end the wait for it."""
+        self._core.confirm(task)
+        self._wakers.wake(task.task_id)
+
     async def _run(self, flow: Flow[T]) -> T:
         reply: Any = None
         while True:
@@ -379,7 +390,10 @@ class AsyncCharacterClient:
             # from this one, imports `time` here likewise.)
             import asyncio
 
-            await asyncio.sleep(effect.seconds)
+            if effect.wake is not None:
+                await self._wakers.sleep(effect.wake, effect.seconds)
+            else:
+                await asyncio.sleep(effect.seconds)
             return None
         request = effect.request
         try:

@@ -46,6 +46,7 @@ from ._requests import (
 )
 from ._sandbox import Sandbox
 from ._transport import deadline, past_deadline, sync_client
+from ._wake import Wakers
 from ._wire import HttpResponse
 
 T = TypeVar("T")
@@ -110,6 +111,7 @@ class CharacterClient:
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else sync_client(C.POOL_LIMITS)
         self._in_flight = InFlight(max_in_flight)
+        self._wakers = Wakers()  # sleeps between polls that a callback can cut short
         # Opened last: it holds a lock until close(), which nothing above can now skip.
         # An open Journal is shared (the batch keeps its lines in it), not closed here.
         self._owns_journal = journal is not None and not isinstance(journal, Journal)
@@ -353,6 +355,15 @@ class CharacterClient:
     def __repr__(self) -> str:
         return f"CharacterClient({self._core!r})"
 
+    def _bind_callbacks(self) -> None:
+        """A receiver (callbacks.wsgi_app, asgi_app) now confirms this client's callbacks."""
+        self._core.callbacks.bound = True
+
+    def _callback_confirmed(self, task: Task) -> None:
+        """A receiver read `task` with get_task() after its callback: end the wait for it."""
+        self._core.confirm(task)
+        self._wakers.wake(task.task_id)
+
     def _run(self, flow: Flow[T]) -> T:
         reply: Any = None
         while True:
@@ -377,7 +388,10 @@ class CharacterClient:
             # from this one, imports `time` here likewise.)
             import time
 
-            time.sleep(effect.seconds)
+            if effect.wake is not None:
+                self._wakers.sleep(effect.wake, effect.seconds)
+            else:
+                time.sleep(effect.seconds)
             return None
         request = effect.request
         try:

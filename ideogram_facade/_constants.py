@@ -83,3 +83,14 @@ DOWNLOAD_CHUNK_BYTES = 64 * 1024
 ERROR_BODY_EXCERPT = 500
 
 LOGGER_NAME = "ideogram_facade"
+
+# Callbacks: how far a signed timestamp may be from this clock, as the vendor documents.
+CALLBACK_TOLERANCE = 300.0
+# A receiver remembers this many (task id, timestamp) pairs, to answer replays without acting
+# on them twice; older ones fall out of the tolerance anyway.
+CALLBACK_REPLAYS_REMEMBERED = 10_000
+# The largest callback body a receiver reads: a task's JSON is a few kB.
+CALLBACK_MAX_BYTES = 1024 * 1024
+# With a receiver bound to the client, wait() polls a task it expects a callback for this
+# rarely: the callback wakes it, and polling is only the fallback for a lost one.
+CALLBACK_FALLBACK_POLL = 45.0

@@ -85,6 +85,17 @@ def _plain_http_off_machine(url: str) -> bool:
         return True
 
 
+@attrs.define
+class Callbacks:
+    """What a callback receiver bound to the client (callbacks.wsgi_app, asgi_app) tells its
+    waits: `wait()` returns a confirmed task without polling, and polls a task that expects a
+    callback only as a fallback."""
+
+    bound: bool = False
+    expected: set[str] = attrs.field(factory=set)
+    confirmed: dict[str, Task] = attrs.field(factory=dict)
+
+
 def _ended(
     entry: _journal.JournalEntry, state: TaskState, reason: str | None, code: str | None = None
 ) -> Task:
@@ -118,6 +129,9 @@ class Core:
     clock: Callable[[], float] = time.monotonic
     # Where every task this client creates is recorded before submit() returns (journal=).
     journal: Journal | None = None
+    # Tasks whose end a callback receiver bound to this client has confirmed, and which tasks
+    # expect a callback at all. Shared with with_options() copies.
+    callbacks: Callbacks = attrs.field(factory=lambda: Callbacks())
     creates: RateWindow | None = attrs.field(init=False)
     polls: RateWindow | None = attrs.field(init=False)
     # When each task this client created was accepted (clock()), newest last: the grace for
@@ -450,6 +464,8 @@ class Core:
                 ) from None
         if len(self.submitted) > C.FRESH_TASKS_REMEMBERED:
             self.submitted.popitem(last=False)
+        if options.get("callback_url"):
+            self.callbacks.expected.add(task_id)
         return task_id
 
     def get_task(
@@ -481,6 +497,10 @@ class Core:
         """Poll until the task ends; return it on success, raise on failure or deadline."""
         task_id = _requests.check_task_id(task_id)
         policy = poll or self.poll
+        if poll is None and self.callbacks.bound and task_id in self.callbacks.expected:
+            # Its callback will wake this wait: polling is only for a callback that is lost.
+            slow = max(policy.maximum, C.CALLBACK_FALLBACK_POLL)
+            policy = attrs.evolve(policy, initial=slow, maximum=slow)
         deadline = None if timeout is None else self.clock() + timeout
         state: TaskState | None = None
         last_error: ApikleyError | None = None
@@ -490,15 +510,21 @@ class Core:
         while True:
             if pause > 0:
                 if deadline is not None and self.clock() + pause >= deadline:
-                    yield Sleep(max(0.0, deadline - self.clock()))
-                    raise self._timed_out(task_id, timeout, state, last_error)
-                yield Sleep(pause)
+                    yield Sleep(max(0.0, deadline - self.clock()), wake=task_id)
+                    if task_id not in self.callbacks.confirmed:
+                        raise self._timed_out(task_id, timeout, state, last_error)
+                else:
+                    yield Sleep(pause, wake=task_id)
                 attempt += 1
-            if deadline is not None and self.clock() >= deadline:
+            confirmed = self.callbacks.confirmed.pop(task_id, None)
+            if confirmed is None and deadline is not None and self.clock() >= deadline:
                 raise self._timed_out(task_id, timeout, state, last_error)
             failed: ApikleyError | None = None
             try:
-                task = yield from self.get_task(task_id, deadline=deadline, retries=0)
+                if confirmed is not None:
+                    task = confirmed  # read with get_task() by the receiver that woke us
+                else:
+                    task = yield from self.get_task(task_id, deadline=deadline, retries=0)
             except TRANSIENT as error:
                 last_error = failed = error
                 logger.debug("poll of task %s failed, will retry: %s", task_id, error)
@@ -524,6 +550,15 @@ class Core:
                         )
                     raise failure
             pause = _retry.poll_pause(policy.jittered_delay(attempt), failed)
+
+    def confirm(self, task: Task) -> None:
+        """A receiver read this task with get_task() after its callback: a wait for it that
+        is sleeping takes it (the client then wakes that wait)."""
+        if task.done:
+            confirmed = self.callbacks.confirmed
+            confirmed[task.task_id] = task
+            if len(confirmed) > C.FRESH_TASKS_REMEMBERED:  # tasks nobody waited for
+                del confirmed[next(iter(confirmed))]
 
     def _record(self, write: Callable[..., T], *arguments: Any) -> Flow[T]:
         """`write(*arguments)` to the journal, through the client; JournalError if it fails."""

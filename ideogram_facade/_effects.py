@@ -38,7 +38,10 @@ class Send:
 
 @attrs.frozen
 class Sleep:
+    """Sleep `seconds`; with `wake`, a task id, a confirmed callback for it ends the sleep."""
+
     seconds: float
+    wake: str | None = None
 
 
 @attrs.frozen

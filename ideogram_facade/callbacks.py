@@ -1,5 +1,10 @@
 """Receiving task results by callback: check the signature, then read the task.
 
+The ready way is a receiver, `wsgi_app(...)` or `asgi_app(...)`: it verifies each callback,
+answers replays without acting twice, confirms the task with `get_task()` before your
+`on_task(task)` sees it, and wakes the client's `wait()` for that task (docs/callbacks.md).
+The functions below are what it is made of, for a receiver of your own.
+
 When a task ends, the service POSTs its result as JSON to the `callback_url` given to
 `submit()`. With a webhook HMAC key enabled for the account, the request carries
 `X-Webhook-Timestamp` and `X-Webhook-Signature` headers; check them before trusting the body:
@@ -23,11 +28,11 @@ In your own tests, `sign_callback(body, secret)` gives the headers a genuine cal
 
 What the signature proves: it covers the task id and the timestamp, not the rest of the body
 (that is the vendor's scheme). So a verified callback says "task X has ended, recently", and
-its image URLs and state are only as trustworthy as the sender. When that matters, treat the
-callback as a notification and read the task with `client.get_task(task.task_id)`. A callback
-replayed within `tolerance` also verifies: handle each task id once. The vendor's docs leave
-open whether Apikley forwards the signature at all; if your callbacks arrive without one, the
-same `get_task()` call is how to trust them.
+its image URLs and state are only as trustworthy as the sender: treat the callback as a
+notification and read the task with `client.get_task(task.task_id)`, as the receivers do. A
+callback replayed within `tolerance` also verifies: handle each task id once. The vendor's
+docs leave open whether Apikley forwards the signature at all; if your callbacks arrive
+without one, the same `get_task()` call is how to trust them.
 
 `examples/callback_receiver.py` is a complete receiver on the standard library's http.server.
 """
@@ -36,22 +41,43 @@ from __future__ import annotations
 
 import base64
 import binascii
+import collections
 import hashlib
 import hmac
+import inspect
 import json
 import math
+import threading
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from . import _constants as C
-from ._exceptions import InvalidRequestError, InvalidSignatureError, UnexpectedResponseError
+from ._exceptions import (
+    ApikleyError,
+    InvalidRequestError,
+    InvalidSignatureError,
+    UnexpectedResponseError,
+)
 from ._models import Task, TaskState
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+    from ._async_client import AsyncCharacterClient
+    from ._client import CharacterClient
+
+    StartResponse = Callable[..., object]
+    WSGIApplication = Callable[[Mapping[str, Any], StartResponse], list[bytes]]
+    Receive = Callable[[], Awaitable[dict[str, Any]]]
+    Send = Callable[[dict[str, Any]], Awaitable[None]]
+    ASGIApplication = Callable[[Mapping[str, Any], Receive, Send], Awaitable[None]]
 from ._wire import _as_code, _text, parse_task
 
-__all__ = ["parse_callback", "sign_callback", "verify_signature"]
+__all__ = ["asgi_app", "parse_callback", "sign_callback", "verify_signature", "wsgi_app"]
 
 _TIMESTAMP = "X-Webhook-Timestamp"
 _SIGNATURE = "X-Webhook-Signature"
@@ -63,24 +89,26 @@ _ADVICE = "Reject the request (answer 401) and do not use its body"
 
 
 def verify_signature(
-    body: bytes, headers: Mapping[str, str], secret: str | bytes, *, tolerance: float = 300
+    body: bytes,
+    headers: Mapping[str, str],
+    secret: str | bytes | Sequence[str | bytes],
+    *,
+    tolerance: float = C.CALLBACK_TOLERANCE,
 ) -> None:
     """Check a callback's signature; return None if it is genuine and fresh.
 
     `body` is the request body exactly as received, `headers` its headers under any case of
     their names (a dict from http.server, a framework's headers, or a WSGI environ, where they
-    are `HTTP_X_WEBHOOK_SIGNATURE`), `secret` the webhook HMAC key from the Apikley dashboard.
-    `tolerance` is how many seconds the timestamp may differ from this machine's clock.
+    are `HTTP_X_WEBHOOK_SIGNATURE`), `secret` the webhook HMAC key from the Apikley dashboard,
+    or several (a list): while you rotate the key, callbacks signed with the old or the new one
+    both verify. `tolerance` is how many seconds the timestamp may differ from this machine's
+    clock.
 
     Raises `InvalidSignatureError` if a header is missing or malformed, the signature does not
     match, the timestamp is further than `tolerance` from now, the body is not the callback JSON
     with a task id, or `secret` is empty. The error never contains the secret or the signature.
     """
-    if not secret:
-        raise InvalidSignatureError(
-            "no webhook secret given, so no callback can be verified: pass the HMAC key from the "
-            "Apikley dashboard (e.g. from APIKLEY_WEBHOOK_SECRET)"
-        )
+    keys = _keys(secret)
     task_id = _signed_task_id(body)
     timestamp = _header(headers, _TIMESTAMP, task_id)
     signature = _header(headers, _SIGNATURE, task_id)
@@ -101,7 +129,9 @@ def verify_signature(
             f"the {_SIGNATURE} header is not a base64 HMAC-SHA256. {_ADVICE}", task_id=task_id
         )
     # Compared as bytes in constant time, so that timing does not reveal how much matched.
-    if not hmac.compare_digest(given, _digest(secret, task_id, timestamp)):
+    # Every key is tried, so that the time taken does not tell which one matched.
+    matches = [hmac.compare_digest(given, _digest(key, task_id, timestamp)) for key in keys]
+    if not any(matches):
         raise InvalidSignatureError(
             "the signature does not match: the callback was forged or altered, or was signed "
             f"with another key. {_ADVICE}; if every callback fails, check that the secret is "
@@ -176,6 +206,16 @@ def sign_callback(
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     signature = base64.b64encode(_digest(secret, task_id, stamp)).decode("ascii")
     return {"Content-Type": "application/json", _TIMESTAMP: stamp, _SIGNATURE: signature}
+
+
+def _keys(secret: str | bytes | Sequence[str | bytes]) -> list[str | bytes]:
+    keys = [secret] if isinstance(secret, str | bytes) else list(secret)
+    if not keys or not all(keys):
+        raise InvalidSignatureError(
+            "no webhook secret given (or an empty one), so no callback can be verified: pass "
+            "the HMAC key from the Apikley dashboard (e.g. from APIKLEY_WEBHOOK_SECRET)"
+        )
+    return keys
 
 
 def _digest(secret: str | bytes, task_id: str, timestamp: str) -> bytes:
@@ -254,3 +294,188 @@ def _header(headers: Mapping[str, str], name: str, task_id: str) -> str:
 def _excerpt(body: bytes | str | Mapping[str, Any]) -> str:
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
     return text[: C.ERROR_BODY_EXCERPT]
+
+
+# -- receivers ---------------------------------------------------------------------------------
+
+OnTask = Callable[[Task], object]
+
+
+@attrs.frozen
+class _Verdict:
+    """What to answer a callback request, before its task is confirmed."""
+
+    status: int
+    message: str
+    task_id: str | None = None
+    replay_key: tuple[str, str] | None = None  # set when the task must be confirmed
+
+
+class _Receiver:
+    """The decisions of a receiver, shared by the WSGI and the ASGI shells; no I/O."""
+
+    def __init__(
+        self, secret: str | bytes | Sequence[str | bytes], tolerance: float, remember: int
+    ) -> None:
+        self._keys = _keys(secret)
+        self._tolerance = tolerance
+        self._remember = remember
+        # (task id, timestamp) of callbacks already handed to on_task, oldest first.
+        self._seen: collections.OrderedDict[tuple[str, str], None] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def check(self, method: str, body: bytes, headers: Mapping[str, str]) -> _Verdict:
+        if method != "POST":
+            return _Verdict(405, "callbacks are POSTed")
+        if len(body) > C.CALLBACK_MAX_BYTES:
+            return _Verdict(413, "a callback body is a few kB")
+        try:
+            verify_signature(body, headers, self._keys, tolerance=self._tolerance)
+        except InvalidSignatureError as error:
+            return _Verdict(401, error.message, error.task_id)
+        task_id = _signed_task_id(body)
+        key = (task_id, _header(headers, _TIMESTAMP, task_id))
+        with self._lock:
+            if key in self._seen:
+                return _Verdict(200, "already received", task_id)
+        return _Verdict(200, "received", task_id, key)
+
+    def handled(self, key: tuple[str, str]) -> None:
+        """on_task took the confirmed task: a replay of this callback is answered, not acted on."""
+        with self._lock:
+            self._seen[key] = None
+            while len(self._seen) > self._remember:
+                self._seen.popitem(last=False)
+
+
+def wsgi_app(
+    secret: str | bytes | Sequence[str | bytes],
+    client: CharacterClient,
+    on_task: OnTask,
+    *,
+    tolerance: float = C.CALLBACK_TOLERANCE,
+    remember: int = C.CALLBACK_REPLAYS_REMEMBERED,
+) -> WSGIApplication:
+    """A WSGI application that receives callbacks safely, for any WSGI server or framework.
+
+        from ideogram_facade import CharacterClient
+        from ideogram_facade.callbacks import wsgi_app
+
+        client = CharacterClient()
+        app = wsgi_app([new_key, old_key], client, on_task=lambda task: save(task))
+
+    For each POST it checks the signature (`secret`: one key, or several while you rotate
+    them) and its timestamp (401 if either is wrong or stale), and answers a replay of a
+    callback already handled with 200 without acting on it again (the last `remember` are
+    kept). The vendor signs only the task id and the time, not the body, so the body is not
+    believed: the task is read with `client.get_task()`, and `on_task` gets that confirmed
+    `Task`, once it has ended (in success or failure); a signed callback that claims success
+    for a task still running never reaches it. If `get_task()` fails the answer is 503, so
+    that the service can send the callback again.
+
+    The client is bound to the receiver: its `wait()` and `generate()` for a task whose
+    callback this receiver confirms return at once, and they poll a task that expects a
+    callback (one submitted with `callback_url`) only every 45 s, as a fallback.
+    """
+    receiver = _Receiver(secret, tolerance, remember)
+    client._bind_callbacks()
+
+    def app(environ: Mapping[str, Any], start_response: StartResponse) -> list[bytes]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        body = environ["wsgi.input"].read(min(length, C.CALLBACK_MAX_BYTES + 1)) if length else b""
+        verdict = receiver.check(str(environ.get("REQUEST_METHOD", "")), body, environ)
+        status, message = verdict.status, verdict.message
+        if verdict.replay_key is not None and verdict.task_id is not None:
+            try:
+                task = client.get_task(verdict.task_id)
+            except ApikleyError as error:
+                status, message = 503, f"could not confirm the task: {error.message}"
+            else:
+                if task.done:
+                    client._callback_confirmed(task)
+                    on_task(task)
+                    receiver.handled(verdict.replay_key)
+                else:
+                    message = f"the task is {task.state.value} on the service: not ended yet"
+        return _wsgi_answer(start_response, status, _payload(status, message, verdict.task_id))
+
+    return app
+
+
+def asgi_app(
+    secret: str | bytes | Sequence[str | bytes],
+    client: AsyncCharacterClient,
+    on_task: Callable[[Task], object],
+    *,
+    tolerance: float = C.CALLBACK_TOLERANCE,
+    remember: int = C.CALLBACK_REPLAYS_REMEMBERED,
+) -> ASGIApplication:
+    """The same receiver as `wsgi_app`, as an ASGI application, with the async client;
+    `on_task` may be a plain function or a coroutine function.
+
+        app = asgi_app(os.environ["APIKLEY_WEBHOOK_SECRET"], client, on_task=save)
+        # uvicorn module:app, or mounted in Starlette/FastAPI: app.mount("/hook", app)
+    """
+    receiver = _Receiver(secret, tolerance, remember)
+    client._bind_callbacks()
+
+    async def app(scope: Mapping[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        if scope["type"] != "http":
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body") or len(body) > C.CALLBACK_MAX_BYTES:
+                break
+        headers = {
+            key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]
+        }
+        verdict = receiver.check(scope["method"], bytes(body), headers)
+        status, text = verdict.status, verdict.message
+        if verdict.replay_key is not None and verdict.task_id is not None:
+            try:
+                task = await client.get_task(verdict.task_id)
+            except ApikleyError as error:
+                status, text = 503, f"could not confirm the task: {error.message}"
+            else:
+                if task.done:
+                    client._callback_confirmed(task)
+                    result = on_task(task)
+                    if inspect.isawaitable(result):
+                        await result
+                    receiver.handled(verdict.replay_key)
+                else:
+                    text = f"the task is {task.state.value} on the service: not ended yet"
+        payload = _payload(status, text, verdict.task_id)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json")]
+                + ([(b"allow", b"POST")] if status == 405 else []),
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+    return app
+
+
+def _payload(status: int, message: str, task_id: str | None) -> bytes:
+    return json.dumps({"status": status, "message": message, "task_id": task_id}).encode()
+
+
+def _wsgi_answer(start_response: StartResponse, status: int, payload: bytes) -> list[bytes]:
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+    if status == 405:
+        headers.append(("Allow", "POST"))
+    start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+    return [payload]

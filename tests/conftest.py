@@ -12,6 +12,7 @@ import asyncio
 import inspect
 import logging
 import os
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -41,6 +42,25 @@ def assert_no_secret(text: str, where: str) -> None:
         assert secret not in text, f"the API key leaked into {where}: {text[:300]!r}"
 
 
+class LoopThread:
+    """An event loop that runs all the time, in a thread of its own, for tests that serve
+    something on the async client's loop (a callback receiver) between the client's calls.
+    It has the two methods of `asyncio.Runner` that `Guarded` uses."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def run(self, coroutine: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join()
+        self.loop.close()
+
+
 class Guarded:
     """One interface over both clients: async methods are run to completion on a private loop.
 
@@ -51,7 +71,9 @@ class Guarded:
     def __init__(self, client: CharacterClient | AsyncCharacterClient) -> None:
         self.inner = client
         self.kind = "async" if isinstance(client, AsyncCharacterClient) else "sync"
-        self._runner = asyncio.Runner() if self.kind == "async" else None
+        self._runner: asyncio.Runner | LoopThread | None = (
+            asyncio.Runner() if self.kind == "async" else None
+        )
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self.inner, name)
@@ -80,6 +102,14 @@ class Guarded:
             child._runner.close()
             child._runner = self._runner
         return child
+
+    def on_loop_thread(self) -> LoopThread:
+        """Run the async client on a loop that keeps running between its calls (before first
+        use): what it serves on that loop answers while the test does something else."""
+        assert isinstance(self._runner, asyncio.Runner)
+        self._runner.close()
+        self._runner = LoopThread()
+        return self._runner
 
     def run(self, coroutine: Any) -> Any:
         """Run a coroutine on this client's loop (async client only)."""

@@ -31,6 +31,7 @@ HEADER = (
 # Whole words, in this order: the longer names before the shorter ones they contain.
 SUBSTITUTIONS = [
     (r"\bAsyncCharacterClient\b", "CharacterClient"),
+    (r"\bAsyncWakers\b", "Wakers"),
     (r"\bhttpx\.AsyncClient\b", "httpx.Client"),
     (r"\basync_client\b", "sync_client"),
     (r"\b__aenter__\b", "__enter__"),

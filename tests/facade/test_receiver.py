@@ -1,0 +1,273 @@
+"""The callback receivers over real sockets: `wsgi_app` (sync client, wsgiref server) and
+`asgi_app` (async client, uvicorn on the client's own loop), fed by the fake's signed
+callbacks and by requests the tests craft.
+
+What they promise: a bad or stale signature is 401 and costs nothing; the task is confirmed
+with get_task() before `on_task` sees it, once; a replay is answered, not acted on; and a
+wait() for the task returns when its callback is confirmed, with the polls only a fallback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import httpx
+import pytest
+import uvicorn
+
+from ideogram_facade import AsyncCharacterClient, CharacterClient, PollPolicy, Task, TaskState
+from ideogram_facade.callbacks import asgi_app, sign_callback, wsgi_app
+from ideogram_facade.testing import FakeApikley, Fault, TaskTiming
+from tests.conftest import SECRETS, Guarded
+
+URL = "https://example.com/portrait.png"
+KEY = "whsec-receiver-test-key"
+OLD_KEY = "whsec-receiver-old-key"
+SECRETS.update({KEY, OLD_KEY})
+# Long enough that a wait polling on the client's own policy would poll a few times.
+TIMING = TaskTiming(waiting=0.05, queuing=0.05, generating=0.6)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeApikley]:
+    with FakeApikley(timing=TIMING, webhook_key=KEY) as service:
+        SECRETS.add(service.api_key)
+        yield service
+
+
+class _ThreadingWSGIServer(WSGIServer):
+    daemon_threads = True
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # One thread per request, as a production WSGI server has several workers.
+        threading.Thread(target=self._handle, args=(request, client_address), daemon=True).start()
+
+    def _handle(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        finally:
+            self.shutdown_request(request)
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class Receiving:
+    """A receiver bound to `client`, served on 127.0.0.1, and what reached `on_task`."""
+
+    def __init__(self, client: Guarded, secret: str | list[str] = KEY) -> None:
+        self.client = client
+        self.tasks: list[Task] = []
+        self._stop: Callable[[], None]
+        if isinstance(client.inner, CharacterClient):
+            self._serve_wsgi(client.inner, secret)
+        else:
+            self._serve_asgi(client, secret)
+        self.http = httpx.Client(base_url=self.url, trust_env=False, timeout=10)
+
+    def _serve_wsgi(self, inner: CharacterClient, secret: str | list[str]) -> None:
+        app = wsgi_app(secret, inner, on_task=self.tasks.append)
+        server = make_server(
+            "127.0.0.1", 0, app, server_class=_ThreadingWSGIServer, handler_class=_Quiet
+        )
+        thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+        thread.start()
+        self.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+
+        def stop() -> None:
+            server.shutdown()
+            server.server_close()
+            thread.join()
+
+        self._stop = stop
+
+    def _serve_asgi(self, client: Guarded, secret: str | list[str]) -> None:
+        assert isinstance(client.inner, AsyncCharacterClient)
+
+        async def on_task(task: Task) -> None:  # a coroutine function, as ASGI users write
+            self.tasks.append(task)
+
+        app = asgi_app(secret, client.inner, on_task=on_task)
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        listening = socket.socket()
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()  # connections queue here until uvicorn takes them: no start race
+        self.url = f"http://127.0.0.1:{listening.getsockname()[1]}/hook"
+        loop = client.on_loop_thread()
+
+        async def start() -> asyncio.Task[None]:
+            return asyncio.create_task(server.serve(sockets=[listening]))
+
+        serving = loop.run(start())
+
+        async def finish() -> None:
+            server.should_exit = True
+            await serving
+
+        self._stop = lambda: loop.run(finish())
+
+    def post(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        return self.http.post("", content=body, headers=headers)
+
+    def close(self) -> None:
+        self.http.close()
+        self._stop()
+
+
+@pytest.fixture
+def serve(make_client: Callable[..., Guarded]) -> Iterator[Callable[..., Receiving]]:
+    made: list[Receiving] = []
+
+    def start(secret: str | list[str] = KEY, **settings: Any) -> Receiving:
+        receiving = Receiving(make_client(**settings), secret)
+        made.append(receiving)
+        return receiving
+
+    yield start
+    for receiving in made:
+        receiving.close()
+
+
+def callback_body(task_id: str, state: str = "success") -> bytes:
+    data = {"taskId": task_id, "state": state, "resultJson": {"resultUrls": [URL]}}
+    return json.dumps({"code": 200, "msg": "success", "data": data}).encode()
+
+
+# -- waits woken by callbacks ---------------------------------------------------------------
+
+
+def test_a_callback_ends_the_wait_with_the_confirmed_task_polling_at_most_twice(
+    serve: Callable[..., Receiving], fake: FakeApikley
+) -> None:
+    # The client's own policy would poll every 50 ms: a dozen polls for this task.
+    receiving = serve(poll=PollPolicy(initial=0.05, maximum=0.05, jitter=0.0))
+    client = receiving.client
+    task_id = client.submit("a knight", URL, callback_url=receiving.url)
+    # With the receiver bound, polling is the fallback (every 45 s): had the callback not
+    # woken it, this wait would sleep until its deadline, 20 s from now.
+    started = time.monotonic()
+    task = client.wait(task_id, timeout=20)
+    assert time.monotonic() - started < 10, "the wait slept to its deadline: not woken"
+    assert task.state is TaskState.SUCCESS
+    assert len(task.image_urls) == 1
+    assert fake.polls(task_id) <= 2  # the wait's first poll, and the receiver's get_task
+    assert [t.task_id for t in receiving.tasks] == [task_id]
+    assert receiving.tasks[0].state is TaskState.SUCCESS
+    (delivery,) = fake.wait_for_callbacks(1)  # logged once the receiver has answered
+    assert delivery.status == 200
+
+
+def test_a_failed_task_s_callback_ends_the_wait_with_its_failure(
+    serve: Callable[..., Receiving], fake: FakeApikley
+) -> None:
+    receiving = serve()
+    fake.script_next_task(fail=("500", "the model refused"))
+    task_id = receiving.client.submit("a knight", URL, callback_url=receiving.url)
+    with pytest.raises(Exception, match="the model refused") as info:
+        receiving.client.wait(task_id, timeout=20)
+    assert getattr(info.value, "task_id", None) == task_id
+    assert [t.state for t in receiving.tasks] == [TaskState.FAIL]
+    assert fake.polls(task_id) <= 2
+
+
+# -- what the receiver refuses ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("signed_with", "age"),
+    [("whsec-not-ours", 0), (KEY, 1000), (None, 0)],
+    ids=["wrong-key", "stale", "unsigned"],
+)
+def test_a_bad_or_stale_signature_is_401_and_reads_nothing(
+    serve: Callable[..., Receiving], fake: FakeApikley, signed_with: str | None, age: int
+) -> None:
+    receiving = serve()
+    task_id = receiving.client.submit("a knight", URL)
+    body = callback_body(task_id)
+    headers = (
+        {"Content-Type": "application/json"}
+        if signed_with is None
+        else sign_callback(body, signed_with, timestamp=int(time.time()) - age)
+    )
+    answer = receiving.post(body, headers)
+    assert answer.status_code == 401
+    assert answer.json()["task_id"] == task_id
+    assert fake.polls(task_id) == 0  # an unverified callback costs no request
+    assert receiving.tasks == []
+
+
+def test_a_signed_body_claiming_success_for_a_running_task_never_reaches_on_task(
+    serve: Callable[..., Receiving], fake: FakeApikley
+) -> None:
+    receiving = serve()
+    fake.script_next_task(timing=TaskTiming(generating=60))
+    task_id = receiving.client.submit("a knight", URL)
+    body = callback_body(task_id, state="success")  # the body is not signed: anyone can say so
+    answer = receiving.post(body, sign_callback(body, KEY))
+    assert answer.status_code == 200
+    assert "not ended yet" in answer.json()["message"]
+    assert fake.polls(task_id) == 1  # confirmed with get_task()
+    assert receiving.tasks == []
+
+
+def test_a_replayed_callback_is_answered_but_on_task_sees_the_task_once(
+    serve: Callable[..., Receiving], fake: FakeApikley
+) -> None:
+    receiving = serve()
+    task_id = receiving.client.submit("a knight", URL)
+    receiving.client.wait(task_id, timeout=20)
+    body = callback_body(task_id)
+    headers = sign_callback(body, KEY)
+    first, replay = receiving.post(body, headers), receiving.post(body, headers)
+    assert (first.status_code, replay.status_code) == (200, 200)
+    assert replay.json()["message"] == "already received"
+    assert [t.task_id for t in receiving.tasks] == [task_id]
+
+
+def test_callbacks_signed_with_either_key_verify_while_keys_rotate(
+    serve: Callable[..., Receiving], fake: FakeApikley
+) -> None:
+    receiving = serve(secret=[KEY, OLD_KEY])
+    first = receiving.client.submit("a knight", URL)
+    second = receiving.client.submit("a knight", URL)
+    receiving.client.wait(second, timeout=20)
+    for task_id, key in [(first, OLD_KEY), (second, KEY)]:
+        body = callback_body(task_id)
+        assert receiving.post(body, sign_callback(body, key)).status_code == 200
+    assert [t.task_id for t in receiving.tasks] == [first, second]
+
+
+def test_a_failed_confirmation_is_503_so_the_callback_is_sent_again(
+    serve: Callable[..., Receiving], fake: FakeApikley
+) -> None:
+    receiving = serve(max_retries=0)
+    task_id = receiving.client.submit("a knight", URL)
+    receiving.client.wait(task_id, timeout=20)
+    fake.inject("recordInfo", Fault.http_status(500))
+    body = callback_body(task_id)
+    headers = sign_callback(body, KEY)
+    answer = receiving.post(body, headers)
+    assert answer.status_code == 503
+    assert "could not confirm the task" in answer.json()["message"]
+    assert receiving.tasks == []
+    # Not remembered as handled: the service's retry of the same callback is acted on.
+    assert receiving.post(body, headers).json()["message"] == "received"
+    assert [t.task_id for t in receiving.tasks] == [task_id]
+
+
+def test_only_posts_of_callback_size_are_read(serve: Callable[..., Receiving]) -> None:
+    receiving = serve()
+    answer = receiving.http.get("")
+    assert (answer.status_code, answer.headers["Allow"]) == (405, "POST")
+    huge = b"{" + b" " * (2 * 1024 * 1024) + b"}"
+    assert receiving.post(huge, {"Content-Type": "application/json"}).status_code == 413
+    assert receiving.tasks == []
