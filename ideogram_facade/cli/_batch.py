@@ -33,12 +33,14 @@ from ideogram_facade import (
 from ideogram_facade._files import resolve_images
 from ideogram_facade._journal import LABEL
 
+from . import _gallery as gallery
 from ._batchfile import read
 from ._batchplan import Item, Outcome, plan, why
 from ._batchreport import advice, exit_code, summary
 from ._commands import output_folder
 from ._display import BatchProgress, batch_progress
 from ._exitcodes import CliError, ExitCode, redact
+from ._gallery import Card, card_of
 from ._journal import BatchJournal, label
 from ._parser import image_flags
 from ._request import is_url, option_values, resolve
@@ -76,8 +78,32 @@ class Runner:
         self._workers: list[asyncio.Task[None]] = []
         self._client: AsyncCharacterClient | None = None
         self._progress: BatchProgress | None = None
+        self._items = items
+        self._active: set[int] = set()  # the lines a worker is on
+        self._gallery_trouble: str | None = None
+
+    def gallery(self, running: bool) -> None:
+        """Every line's card on the folder's index.html; a page it cannot write is noted."""
+        cards = [
+            card_of(
+                item.line.request,
+                f"line {item.line.number}",
+                "running" if item.line.number in self._active else item.state.value,
+                task_id=item.task_id,
+                files=item.files,
+                error=item.message,
+            )
+            if item.line.request is not None
+            else Card(f"line {item.line.number}", "", "", "", "failed", error=item.message)
+            for item in self._items
+        ]
+        trouble = gallery.write(self._out, cards, running=running)
+        if trouble is not None and trouble != self._gallery_trouble:
+            self._gallery_trouble = trouble
+            self._note(f"no gallery: {trouble}")
 
     async def run(self) -> None:
+        self.gallery(running=bool(self._queue))
         if not self._queue:
             return
         async with async_client(self._args, journal=self._journal.store) as client:
@@ -164,11 +190,14 @@ class Runner:
             if item.task_id is None and self.fatal is not None:
                 continue  # stays pending: the next run submits it
             self._running += 1
+            self._active.add(item.line.number)
             self._update()
             try:
                 await self._process(item)
             finally:
                 self._running -= 1
+                self._active.discard(item.line.number)
+                self.gallery(running=True)
                 if item.outcome is Outcome.DONE:
                     self._done += 1
                 elif item.outcome is not None:
@@ -331,6 +360,7 @@ def batch(args: argparse.Namespace) -> int:
         items = plan(lines, journal)
         runner = Runner(args, journal, items, out)
         asyncio.run(runner.run())
+        runner.gallery(running=False)
         code = exit_code(items, runner.signalled, runner.fatal)
         summary(items, journal, args.json)
         advice(code, items, journal)

@@ -10,12 +10,14 @@ from contextlib import closing, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ideogram_facade import CharacterClient, Task, TaskNotFoundError
+from ideogram_facade import CharacterClient, GenerationFailedError, Task, TaskNotFoundError
 from ideogram_facade._files import resolve_images
 from ideogram_facade._journal import Journal
 
+from . import _gallery as gallery
 from ._display import StatusLine, status_line
 from ._exitcodes import PROG, CliError, ExitCode, Interrupted, say
+from ._gallery import Card, card_of
 from ._output import emit_json, emit_lines, paths_json, task_json
 from ._request import Request, is_url
 from ._settings import sync_client
@@ -126,11 +128,20 @@ def generate(args: argparse.Namespace) -> int:
             submitting = True
             task_id = client.submit(request.prompt, reference, **{**request.arguments(), **images})
             line.set(f"{task_id}: submitted")
-            task = client.wait(task_id, timeout=args.timeout, on_update=_watching(line, task_id))
+            try:
+                task = client.wait(
+                    task_id, timeout=args.timeout, on_update=_watching(line, task_id)
+                )
+            except GenerationFailedError as error:
+                _show(
+                    out, card_of(request, task_id, "failed", task_id=task_id, error=error.message)
+                )
+                raise
             line.set(f"{task_id}: downloading {len(task.image_urls)} image(s)")
             files = client.download(task, out)
         except (KeyboardInterrupt, Interrupted) as stop:
             raise _interrupted(stop, task_id, submitting, out) from None
+    _show(out, card_of(request, task_id, "done", task_id=task_id, files=[str(f) for f in files]))
     if args.json:
         emit_json(
             {
@@ -143,6 +154,13 @@ def generate(args: argparse.Namespace) -> int:
     else:
         emit_lines(files)
     return ExitCode.OK
+
+
+def _show(out: Path, card: Card) -> None:
+    """The task on the folder's index.html; a page that cannot be written is only noted."""
+    trouble = gallery.add(out, card)
+    if trouble is not None:
+        say(f"generate: no gallery: {trouble}")
 
 
 def submit(args: argparse.Namespace) -> int:

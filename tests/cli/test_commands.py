@@ -282,7 +282,7 @@ def test_generation_failed_exits_6_naming_the_task(fake: FakeApikley, tmp_path: 
     line = one_line(result.stderr)
     assert task_id in line
     assert "content policy" in line
-    assert list(tmp_path.iterdir()) == []
+    assert [path.name for path in tmp_path.iterdir()] == ["index.html"]  # the failure's card only
 
 
 def test_timeout_exits_7_and_says_how_to_resume(fake: FakeApikley, tmp_path: Path) -> None:
