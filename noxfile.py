@@ -92,14 +92,18 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".[cli,redis]", *group("typecheck"), *group("test"))
+    session.install(
+        "-e", ".[cli,redis,otel]", *group("typecheck"), *group("test"), *group("otel-sdk")
+    )
     session.run("mypy", "ideogram_facade", "tests", "tools", "examples")
 
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     # tools/codegen.py is tested too (drift, update), so the generator is installed here.
-    session.install("-e", ".[cli,redis]", *group("test"), *group("codegen"))
+    session.install(
+        "-e", ".[cli,redis,otel]", *group("test"), *group("otel-sdk"), *group("codegen")
+    )
     session.run("pytest", *WORKERS, *session.posargs, env={"HYPOTHESIS_PROFILE": "ci"})
 
 
@@ -108,11 +112,18 @@ def lowest_versions() -> list[str]:
     project = PYPROJECT["project"]
     extras = project["optional-dependencies"]
     pins = []
-    for requirement in [*project["dependencies"], *extras["cli"], *extras["redis"]]:
+    for requirement in [
+        *project["dependencies"],
+        *extras["cli"],
+        *extras["redis"],
+        *extras["otel"],
+    ]:
         found = re.match(r"([A-Za-z0-9_.-]+)\s*>=\s*([^,;\s]+)", requirement)
         if found is None:
             raise ValueError(f"{requirement!r} has no lower bound to test")
         pins.append(f"{found[1]}=={found[2]}")
+        if found[1] == "opentelemetry-api":  # the tests' SDK, at the API's version
+            pins.append(f"opentelemetry-sdk=={found[2]}")
     return pins
 
 

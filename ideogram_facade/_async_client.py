@@ -21,13 +21,13 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar, Unpack, overload
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack, overload
 
 import httpx
 
 from . import _constants as C
 from ._core import Core, OnUpdate
-from ._effects import Effect, Fetch, Fetched, Flow, Record, Sleep
+from ._effects import Effect, Fetch, Fetched, Flow, Record, Send, Sleep
 from ._exceptions import JournalError
 from ._files import PartFile, ReferenceImage, UploadableFile
 from ._inflight import InFlight
@@ -43,9 +43,13 @@ from ._requests import (
     SubmitOptions,
 )
 from ._sandbox import Sandbox
+from ._tracing import Tracing
 from ._transport import async_client, deadline, past_deadline
 from ._wake import AsyncWakers
 from ._wire import HttpResponse
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
 
 T = TypeVar("T")
 
@@ -68,7 +72,10 @@ class AsyncCharacterClient:
     against their timeout: give an `http_client` whose pool is smaller its `max_connections`),
     `journal` (an SQLite file where every task this client creates is recorded before
     `submit()` returns, with its later states and saved files: `unfinished()` and `resume()`
-    read it, in this process or the next one; one process at a time).
+    read it, in this process or the next one; one process at a time), `tracer_provider` (where
+    OpenTelemetry spans go; by default the program's global provider, if it set one, and no
+    spans otherwise), `trace_prompts` (add each prompt to its span; off, as prompts may be
+    private).
     """
 
     def __init__(
@@ -88,7 +95,10 @@ class AsyncCharacterClient:
         sandbox: bool = False,
         max_in_flight: int = C.MAX_IN_FLIGHT,
         journal: str | os.PathLike[str] | Journal | None = None,
+        tracer_provider: TracerProvider | None = None,
+        trace_prompts: bool = False,
     ) -> None:
+        self._tracing = Tracing(tracer_provider, trace_prompts)
         self._sandbox = Sandbox.start() if sandbox else None
         if self._sandbox is not None:
             api_key, base_url, upload_base_url = self._sandbox.settings()
@@ -196,9 +206,12 @@ class AsyncCharacterClient:
         Never sent twice: if the request may have reached the service but its answer was lost,
         this raises `SubmissionUncertainError` instead of retrying.
         """
-        return await self._run(
-            self._core.submit(prompt, reference_image, {"model": model, **options})
-        )
+        with self._tracing.operation("submit", model=model, prompt=prompt) as traced:
+            task_id = await self._run(
+                self._core.submit(prompt, reference_image, {"model": model, **options})
+            )
+            traced.set(task_id=task_id)
+            return task_id
 
     async def get_task(self, task_id: str) -> Task:
         """The task's current state, one request."""
@@ -219,9 +232,14 @@ class AsyncCharacterClient:
         Network errors, 429, 455 and 5xx while polling are ridden out until the deadline.
         `on_update` is called with the task once per state change.
         """
-        return await self._run(
-            self._core.wait(task_id, timeout=timeout, poll=poll, on_update=on_update)
-        )
+        with self._tracing.operation("wait", task_id=task_id) as traced:
+            task = await self._run(
+                self._core.wait(
+                    task_id, timeout=timeout, poll=poll, on_update=traced.on_update(on_update)
+                )
+            )
+            traced.ended(task)
+            return task
 
     @overload
     async def generate(
@@ -277,15 +295,18 @@ class AsyncCharacterClient:
                 model="character-edit", image="street.png", mask="coat-mask.png",
             )
         """
-        return await self._run(
-            self._core.generate(
-                prompt,
-                reference_image,
-                {"model": model, **options},
-                timeout=timeout,
-                on_update=on_update,
+        with self._tracing.operation("generate", model=model, prompt=prompt) as traced:
+            task = await self._run(
+                self._core.generate(
+                    prompt,
+                    reference_image,
+                    {"model": model, **options},
+                    timeout=timeout,
+                    on_update=traced.on_update(on_update),
+                )
             )
-        )
+            traced.ended(task)
+            return task
 
     async def upload(self, file: UploadableFile, *, file_name: str | None = None) -> str:
         """Upload a JPEG, PNG or WebP (path, bytes or binary file) and return its URL.
@@ -307,7 +328,11 @@ class AsyncCharacterClient:
         Files are named `<task_id>_<n>.<ext>` and appear whole or not at all. The API key is
         never sent to the image host; an expired result URL is renewed once.
         """
-        return await self._run(self._core.download(task_or_urls, directory, overwrite))
+        task_id = task_or_urls.task_id if isinstance(task_or_urls, Task) else None
+        with self._tracing.operation("download", task_id=task_id) as traced:
+            files = await self._run(self._core.download(task_or_urls, directory, overwrite))
+            traced.set(files=len(files))
+            return files
 
     async def credits(self) -> float:
         """The account's remaining credit balance."""
@@ -380,8 +405,16 @@ class AsyncCharacterClient:
                 raise
 
     async def _perform(self, effect: Effect) -> Any:
+        if isinstance(effect, Send):
+            with self._tracing.request(effect) as traced:
+                answer = await self._send(effect)
+                traced.answered(answer)
+                return answer
         if isinstance(effect, Fetch):
-            return await self._fetch(effect)
+            with self._tracing.download(effect) as traced:
+                fetched = await self._fetch(effect)
+                traced.answered(fetched)
+                return fetched
         if isinstance(effect, Record):
             return await self._record(effect)
         if isinstance(effect, Sleep):
@@ -395,6 +428,9 @@ class AsyncCharacterClient:
             else:
                 await asyncio.sleep(effect.seconds)
             return None
+        raise AssertionError(f"no such effect: {effect!r}")
+
+    async def _send(self, effect: Send) -> HttpResponse | Exception:
         request = effect.request
         try:
             async with self._in_flight.slot(effect.deadline, effect.until) as ends:

@@ -23,13 +23,13 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar, Unpack, overload
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack, overload
 
 import httpx
 
 from . import _constants as C
 from ._core import Core, OnUpdate
-from ._effects import Effect, Fetch, Fetched, Flow, Record, Sleep
+from ._effects import Effect, Fetch, Fetched, Flow, Record, Send, Sleep
 from ._exceptions import JournalError
 from ._files import PartFile, ReferenceImage, UploadableFile
 from ._inflight import InFlight
@@ -45,9 +45,13 @@ from ._requests import (
     SubmitOptions,
 )
 from ._sandbox import Sandbox
+from ._tracing import Tracing
 from ._transport import deadline, past_deadline, sync_client
 from ._wake import Wakers
 from ._wire import HttpResponse
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
 
 T = TypeVar("T")
 
@@ -70,7 +74,10 @@ class CharacterClient:
     against their timeout: give an `http_client` whose pool is smaller its `max_connections`),
     `journal` (an SQLite file where every task this client creates is recorded before
     `submit()` returns, with its later states and saved files: `unfinished()` and `resume()`
-    read it, in this process or the next one; one process at a time).
+    read it, in this process or the next one; one process at a time), `tracer_provider` (where
+    OpenTelemetry spans go; by default the program's global provider, if it set one, and no
+    spans otherwise), `trace_prompts` (add each prompt to its span; off, as prompts may be
+    private).
     """
 
     def __init__(
@@ -90,7 +97,10 @@ class CharacterClient:
         sandbox: bool = False,
         max_in_flight: int = C.MAX_IN_FLIGHT,
         journal: str | os.PathLike[str] | Journal | None = None,
+        tracer_provider: TracerProvider | None = None,
+        trace_prompts: bool = False,
     ) -> None:
+        self._tracing = Tracing(tracer_provider, trace_prompts)
         self._sandbox = Sandbox.start() if sandbox else None
         if self._sandbox is not None:
             api_key, base_url, upload_base_url = self._sandbox.settings()
@@ -198,7 +208,12 @@ class CharacterClient:
         Never sent twice: if the request may have reached the service but its answer was lost,
         this raises `SubmissionUncertainError` instead of retrying.
         """
-        return self._run(self._core.submit(prompt, reference_image, {"model": model, **options}))
+        with self._tracing.operation("submit", model=model, prompt=prompt) as traced:
+            task_id = self._run(
+                self._core.submit(prompt, reference_image, {"model": model, **options})
+            )
+            traced.set(task_id=task_id)
+            return task_id
 
     def get_task(self, task_id: str) -> Task:
         """The task's current state, one request."""
@@ -219,7 +234,14 @@ class CharacterClient:
         Network errors, 429, 455 and 5xx while polling are ridden out until the deadline.
         `on_update` is called with the task once per state change.
         """
-        return self._run(self._core.wait(task_id, timeout=timeout, poll=poll, on_update=on_update))
+        with self._tracing.operation("wait", task_id=task_id) as traced:
+            task = self._run(
+                self._core.wait(
+                    task_id, timeout=timeout, poll=poll, on_update=traced.on_update(on_update)
+                )
+            )
+            traced.ended(task)
+            return task
 
     @overload
     def generate(
@@ -275,15 +297,18 @@ class CharacterClient:
                 model="character-edit", image="street.png", mask="coat-mask.png",
             )
         """
-        return self._run(
-            self._core.generate(
-                prompt,
-                reference_image,
-                {"model": model, **options},
-                timeout=timeout,
-                on_update=on_update,
+        with self._tracing.operation("generate", model=model, prompt=prompt) as traced:
+            task = self._run(
+                self._core.generate(
+                    prompt,
+                    reference_image,
+                    {"model": model, **options},
+                    timeout=timeout,
+                    on_update=traced.on_update(on_update),
+                )
             )
-        )
+            traced.ended(task)
+            return task
 
     def upload(self, file: UploadableFile, *, file_name: str | None = None) -> str:
         """Upload a JPEG, PNG or WebP (path, bytes or binary file) and return its URL.
@@ -305,7 +330,11 @@ class CharacterClient:
         Files are named `<task_id>_<n>.<ext>` and appear whole or not at all. The API key is
         never sent to the image host; an expired result URL is renewed once.
         """
-        return self._run(self._core.download(task_or_urls, directory, overwrite))
+        task_id = task_or_urls.task_id if isinstance(task_or_urls, Task) else None
+        with self._tracing.operation("download", task_id=task_id) as traced:
+            files = self._run(self._core.download(task_or_urls, directory, overwrite))
+            traced.set(files=len(files))
+            return files
 
     def credits(self) -> float:
         """The account's remaining credit balance."""
@@ -378,8 +407,16 @@ class CharacterClient:
                 raise
 
     def _perform(self, effect: Effect) -> Any:
+        if isinstance(effect, Send):
+            with self._tracing.request(effect) as traced:
+                answer = self._send(effect)
+                traced.answered(answer)
+                return answer
         if isinstance(effect, Fetch):
-            return self._fetch(effect)
+            with self._tracing.download(effect) as traced:
+                fetched = self._fetch(effect)
+                traced.answered(fetched)
+                return fetched
         if isinstance(effect, Record):
             return self._record(effect)
         if isinstance(effect, Sleep):
@@ -393,6 +430,9 @@ class CharacterClient:
             else:
                 time.sleep(effect.seconds)
             return None
+        raise AssertionError(f"no such effect: {effect!r}")
+
+    def _send(self, effect: Send) -> HttpResponse | Exception:
         request = effect.request
         try:
             with self._in_flight.slot(effect.deadline, effect.until) as ends:

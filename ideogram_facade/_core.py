@@ -269,6 +269,8 @@ class Core:
                     self.max_answer_bytes,
                     self._auth,
                     until=deadline,
+                    attempt=attempt,
+                    task_id=task_id,
                 )
             finally:
                 if window is not None and ticket is not None:

@@ -34,6 +34,9 @@ class Send:
     max_bytes: int
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)  # the API key, for one
     until: float | None = None
+    # For tracing: which try of the request this is (0: the first), and its task.
+    attempt: int = 0
+    task_id: str | None = None
 
 
 @attrs.frozen
