@@ -14,7 +14,6 @@ mapping exist once, here (downloads in `_downloads`).
 
 from __future__ import annotations
 
-import collections
 import copy
 import functools
 import ipaddress
@@ -51,6 +50,7 @@ from ._exceptions import (
     register_secret,
 )
 from ._journal import Journal
+from ._memory import remember
 from ._models import NOT_GIVEN, NotGiven, PollPolicy, RateLimit, Task, TaskState
 from ._ratelimit import RateWindow, Ticket, windows
 from ._requests import HttpRequest
@@ -92,7 +92,7 @@ class Callbacks:
     callback only as a fallback."""
 
     bound: bool = False
-    expected: set[str] = attrs.field(factory=set)
+    expected: dict[str, None] = attrs.field(factory=dict)  # task ids, oldest first
     confirmed: dict[str, Task] = attrs.field(factory=dict)
 
 
@@ -136,9 +136,7 @@ class Core:
     polls: RateWindow | None = attrs.field(init=False)
     # When each task this client created was accepted (clock()), newest last: the grace for
     # "recordInfo is null" (PollPolicy.fresh_task_grace). Shared with with_options() copies.
-    submitted: collections.OrderedDict[str, float] = attrs.field(
-        init=False, factory=collections.OrderedDict
-    )
+    submitted: dict[str, float] = attrs.field(init=False, factory=dict)
     _auth: dict[str, str] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -451,7 +449,7 @@ class Core:
                 body=_wire.preview(data, C.ERROR_BODY_EXCERPT),
             )
         logger.debug("%s accepted task %s", CREATE_TASK.name, task_id)
-        self.submitted[task_id] = self.clock()
+        remember(self.submitted, task_id, self.clock(), C.FRESH_TASKS_REMEMBERED)
         if journal is not None and entry:
             try:
                 yield from self._record(journal.submitted, entry[0], task_id)
@@ -464,10 +462,8 @@ class Core:
                     "download() take it",
                     task_id=task_id,
                 ) from None
-        if len(self.submitted) > C.FRESH_TASKS_REMEMBERED:
-            self.submitted.popitem(last=False)
         if options.get("callback_url"):
-            self.callbacks.expected.add(task_id)
+            remember(self.callbacks.expected, task_id, None, C.FRESH_TASKS_REMEMBERED)
         return task_id
 
     def get_task(
@@ -556,11 +552,8 @@ class Core:
     def confirm(self, task: Task) -> None:
         """A receiver read this task with get_task() after its callback: a wait for it that
         is sleeping takes it (the client then wakes that wait)."""
-        if task.done:
-            confirmed = self.callbacks.confirmed
-            confirmed[task.task_id] = task
-            if len(confirmed) > C.FRESH_TASKS_REMEMBERED:  # tasks nobody waited for
-                del confirmed[next(iter(confirmed))]
+        if task.done:  # forgotten once waited for, or among the oldest nobody waited for
+            remember(self.callbacks.confirmed, task.task_id, task, C.FRESH_TASKS_REMEMBERED)
 
     def _record(self, write: Callable[..., T], *arguments: Any) -> Flow[T]:
         """`write(*arguments)` to the journal, through the client; JournalError if it fails."""

@@ -17,6 +17,7 @@ import threading
 from typing import TYPE_CHECKING, TypeVar
 
 from . import _constants as C
+from ._memory import remember
 
 if TYPE_CHECKING:  # imported on use: `import ideogram_facade` does not pay for asyncio
     import asyncio
@@ -27,9 +28,8 @@ E = TypeVar("E")
 def _woken(events: dict[str, E], task_id: str, make: type[E]) -> E:
     # A wake for a task nobody sleeps on yet stays set for its next sleep (its callback came
     # during a poll); those of tasks nobody ever waits for go, oldest first.
-    event = events.setdefault(task_id, make())
-    while len(events) > C.FRESH_TASKS_REMEMBERED:
-        del events[next(iter(events))]
+    event = events.get(task_id) or make()
+    remember(events, task_id, event, C.FRESH_TASKS_REMEMBERED)
     return event
 
 

@@ -9,23 +9,20 @@ wait() for the task returns when its callback is confirmed, with the polls only 
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 import pytest
-import uvicorn
 
 from ideogram_facade import AsyncCharacterClient, CharacterClient, PollPolicy, Task, TaskState
+from ideogram_facade import _constants as C
 from ideogram_facade.callbacks import asgi_app, sign_callback, wsgi_app
 from ideogram_facade.testing import FakeApikley, Fault, TaskTiming
 from tests.conftest import SECRETS, Guarded
+from tests.receiver_servers import AsgiServer, WsgiServer
 
 URL = "https://example.com/portrait.png"
 KEY = "whsec-receiver-test-key"
@@ -42,25 +39,6 @@ def fake() -> Iterator[FakeApikley]:
         yield service
 
 
-class _ThreadingWSGIServer(WSGIServer):
-    daemon_threads = True
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        # One thread per request, as a production WSGI server has several workers.
-        threading.Thread(target=self._handle, args=(request, client_address), daemon=True).start()
-
-    def _handle(self, request: Any, client_address: Any) -> None:
-        try:
-            self.finish_request(request, client_address)
-        finally:
-            self.shutdown_request(request)
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 class Receiving:
     """A receiver bound to `client`, served on 127.0.0.1, and what reached `on_task`."""
 
@@ -75,20 +53,8 @@ class Receiving:
         self.http = httpx.Client(base_url=self.url, trust_env=False, timeout=10)
 
     def _serve_wsgi(self, inner: CharacterClient, secret: str | list[str]) -> None:
-        app = wsgi_app(secret, inner, on_task=self.tasks.append)
-        server = make_server(
-            "127.0.0.1", 0, app, server_class=_ThreadingWSGIServer, handler_class=_Quiet
-        )
-        thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-        thread.start()
-        self.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-
-        def stop() -> None:
-            server.shutdown()
-            server.server_close()
-            thread.join()
-
-        self._stop = stop
+        server = WsgiServer(wsgi_app(secret, inner, on_task=self.tasks.append))
+        self.url, self._stop = server.url, server.close
 
     def _serve_asgi(self, client: Guarded, secret: str | list[str]) -> None:
         assert isinstance(client.inner, AsyncCharacterClient)
@@ -96,24 +62,11 @@ class Receiving:
         async def on_task(task: Task) -> None:  # a coroutine function, as ASGI users write
             self.tasks.append(task)
 
-        app = asgi_app(secret, client.inner, on_task=on_task)
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        listening = socket.socket()
-        listening.bind(("127.0.0.1", 0))
-        listening.listen()  # connections queue here until uvicorn takes them: no start race
-        self.url = f"http://127.0.0.1:{listening.getsockname()[1]}/hook"
+        server = AsgiServer(asgi_app(secret, client.inner, on_task=on_task))
         loop = client.on_loop_thread()
-
-        async def start() -> asyncio.Task[None]:
-            return asyncio.create_task(server.serve(sockets=[listening]))
-
-        serving = loop.run(start())
-
-        async def finish() -> None:
-            server.should_exit = True
-            await serving
-
-        self._stop = lambda: loop.run(finish())
+        loop.run(server.start())
+        self.url = server.url
+        self._stop = lambda: loop.run(server.stop())
 
     def post(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
         return self.http.post("", content=body, headers=headers)
@@ -271,3 +224,17 @@ def test_only_posts_of_callback_size_are_read(serve: Callable[..., Receiving]) -
     huge = b"{" + b" " * (2 * 1024 * 1024) + b"}"
     assert receiving.post(huge, {"Content-Type": "application/json"}).status_code == 413
     assert receiving.tasks == []
+
+
+def test_the_tasks_that_expect_a_callback_are_remembered_within_a_bound(
+    make_client: Callable[..., Guarded], fake: FakeApikley, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A process that runs for weeks submits without end: what it keeps per task is bounded.
+    monkeypatch.setattr(C, "FRESH_TASKS_REMEMBERED", 3)
+    client = make_client()
+    ids = [
+        client.submit("a knight", URL, callback_url="https://example.com/hook") for _ in range(5)
+    ]
+    callbacks = client.inner._core.callbacks
+    assert list(callbacks.expected) == ids[-3:]
+    assert list(client.inner._core.submitted) == ids[-3:]
