@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import collections
 import hashlib
 import hmac
 import inspect
@@ -62,6 +61,7 @@ from ._exceptions import (
     InvalidSignatureError,
     UnexpectedResponseError,
 )
+from ._memory import remember
 from ._models import Task, TaskState
 
 if TYPE_CHECKING:
@@ -303,16 +303,29 @@ OnTask = Callable[[Task], object]
 
 @attrs.frozen
 class _Verdict:
-    """What to answer a callback request, before its task is confirmed."""
+    """What to answer a callback request, and what to do before answering."""
 
     status: int
     message: str
     task_id: str | None = None
-    replay_key: tuple[str, str] | None = None  # set when the task must be confirmed
+    replay_key: tuple[str, str] | None = None  # set while the task is to be confirmed
+    task: Task | None = None  # the confirmed, ended task: for on_task
+
+    def headers(self) -> list[tuple[str, str]]:
+        allow = [("Allow", "POST")] if self.status == 405 else []
+        return [("Content-Type", "application/json"), *allow]
+
+    def payload(self) -> bytes:
+        answer = {"status": self.status, "message": self.message, "task_id": self.task_id}
+        return json.dumps(answer).encode()
 
 
 class _Receiver:
-    """The decisions of a receiver, shared by the WSGI and the ASGI shells; no I/O."""
+    """The decisions of a receiver, shared by the WSGI and the ASGI shells; no I/O.
+
+    A shell asks `check()`; with a `replay_key` in the verdict it reads the task and asks
+    `confirmed()`; with a `task` in that verdict it calls on_task, then `handled()`.
+    """
 
     def __init__(
         self, secret: str | bytes | Sequence[str | bytes], tolerance: float, remember: int
@@ -321,7 +334,7 @@ class _Receiver:
         self._tolerance = tolerance
         self._remember = remember
         # (task id, timestamp) of callbacks already handed to on_task, oldest first.
-        self._seen: collections.OrderedDict[tuple[str, str], None] = collections.OrderedDict()
+        self._seen: dict[tuple[str, str], None] = {}
         self._lock = threading.Lock()
 
     def check(self, method: str, body: bytes, headers: Mapping[str, str]) -> _Verdict:
@@ -340,12 +353,21 @@ class _Receiver:
                 return _Verdict(200, "already received", task_id)
         return _Verdict(200, "received", task_id, key)
 
-    def handled(self, key: tuple[str, str]) -> None:
+    def confirmed(self, verdict: _Verdict, found: Task | ApikleyError) -> _Verdict:
+        """The answer once `get_task()` has read the task (or failed to)."""
+        if isinstance(found, ApikleyError):
+            # Not remembered as handled: the service may send the callback again.
+            return _Verdict(503, f"could not confirm the task: {found.message}", verdict.task_id)
+        if not found.done:
+            message = f"the task is {found.state.value} on the service: not ended yet"
+            return _Verdict(200, message, verdict.task_id)
+        return attrs.evolve(verdict, task=found)
+
+    def handled(self, verdict: _Verdict) -> None:
         """on_task took the confirmed task: a replay of this callback is answered, not acted on."""
+        assert verdict.replay_key is not None
         with self._lock:
-            self._seen[key] = None
-            while len(self._seen) > self._remember:
-                self._seen.popitem(last=False)
+            remember(self._seen, verdict.replay_key, None, self._remember)
 
 
 def wsgi_app(
@@ -387,20 +409,21 @@ def wsgi_app(
             length = 0
         body = environ["wsgi.input"].read(min(length, C.CALLBACK_MAX_BYTES + 1)) if length else b""
         verdict = receiver.check(str(environ.get("REQUEST_METHOD", "")), body, environ)
-        status, message = verdict.status, verdict.message
-        if verdict.replay_key is not None and verdict.task_id is not None:
+        if verdict.replay_key is not None:
+            found: Task | ApikleyError
             try:
-                task = client.get_task(verdict.task_id)
+                found = client.get_task(verdict.replay_key[0])
             except ApikleyError as error:
-                status, message = 503, f"could not confirm the task: {error.message}"
-            else:
-                if task.done:
-                    client._callback_confirmed(task)
-                    on_task(task)
-                    receiver.handled(verdict.replay_key)
-                else:
-                    message = f"the task is {task.state.value} on the service: not ended yet"
-        return _wsgi_answer(start_response, status, _payload(status, message, verdict.task_id))
+                found = error
+            verdict = receiver.confirmed(verdict, found)
+            if verdict.task is not None:
+                client._callback_confirmed(verdict.task)
+                on_task(verdict.task)
+                receiver.handled(verdict)
+        payload = verdict.payload()
+        status = f"{verdict.status} {HTTPStatus(verdict.status).phrase}"
+        start_response(status, [*verdict.headers(), ("Content-Length", str(len(payload)))])
+        return [payload]
 
     return app
 
@@ -440,42 +463,21 @@ def asgi_app(
             key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]
         }
         verdict = receiver.check(scope["method"], bytes(body), headers)
-        status, text = verdict.status, verdict.message
-        if verdict.replay_key is not None and verdict.task_id is not None:
+        if verdict.replay_key is not None:
+            found: Task | ApikleyError
             try:
-                task = await client.get_task(verdict.task_id)
+                found = await client.get_task(verdict.replay_key[0])
             except ApikleyError as error:
-                status, text = 503, f"could not confirm the task: {error.message}"
-            else:
-                if task.done:
-                    client._callback_confirmed(task)
-                    result = on_task(task)
-                    if inspect.isawaitable(result):
-                        await result
-                    receiver.handled(verdict.replay_key)
-                else:
-                    text = f"the task is {task.state.value} on the service: not ended yet"
-        payload = _payload(status, text, verdict.task_id)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"application/json")]
-                + ([(b"allow", b"POST")] if status == 405 else []),
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+                found = error
+            verdict = receiver.confirmed(verdict, found)
+            if verdict.task is not None:
+                client._callback_confirmed(verdict.task)
+                result = on_task(verdict.task)
+                if inspect.isawaitable(result):
+                    await result
+                receiver.handled(verdict)
+        encoded = [(name.lower().encode(), value.encode()) for name, value in verdict.headers()]
+        await send({"type": "http.response.start", "status": verdict.status, "headers": encoded})
+        await send({"type": "http.response.body", "body": verdict.payload()})
 
     return app
-
-
-def _payload(status: int, message: str, task_id: str | None) -> bytes:
-    return json.dumps({"status": status, "message": message, "task_id": task_id}).encode()
-
-
-def _wsgi_answer(start_response: StartResponse, status: int, payload: bytes) -> list[bytes]:
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
-    if status == 405:
-        headers.append(("Allow", "POST"))
-    start_response(f"{status} {HTTPStatus(status).phrase}", headers)
-    return [payload]
