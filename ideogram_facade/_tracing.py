@@ -19,7 +19,7 @@ API's proxy) counts as none. A `tracer_provider=` given to the client is used as
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -42,11 +42,21 @@ class Traced:
     def __init__(self, span: Span | None) -> None:
         self._span = span
 
+    def __bool__(self) -> bool:
+        """Whether tracing is on: work done only for a span is skipped otherwise."""
+        return self._span is not None
+
     def set(self, **attributes: object) -> None:
+        """This package's attributes, `ideogram.<name>`; None values are left out."""
         if self._span is not None:
             for name, value in attributes.items():
                 if value is not None:
                     self._span.set_attribute(f"ideogram.{name}", value)  # type: ignore[arg-type]
+
+    def set_standard(self, attributes: Mapping[str, str]) -> None:
+        """Attributes under OpenTelemetry's own names (`http.request.method`, ...)."""
+        if self._span is not None:
+            self._span.set_attributes(attributes)
 
     def ended(self, task: Task) -> None:
         self.set(task_id=task.task_id, state=task.state.value, model=task.model)
@@ -86,6 +96,7 @@ class Tracing:
     def __init__(self, provider: TracerProvider | None, prompts: bool) -> None:
         self._provider = provider
         self._prompts = prompts
+        self._made: tuple[TracerProvider, Tracer] | None = None  # the last provider's tracer
 
     def _tracer(self) -> Tracer | None:
         provider = self._provider
@@ -96,7 +107,9 @@ class Tracing:
             provider = trace.get_tracer_provider()
             if isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider):
                 return None
-        return provider.get_tracer("ideogram_facade", __version__)
+        if self._made is None or self._made[0] is not provider:
+            self._made = (provider, provider.get_tracer("ideogram_facade", __version__))
+        return self._made[1]
 
     @contextmanager
     def operation(
@@ -114,13 +127,13 @@ class Tracing:
     @contextmanager
     def request(self, effect: Send) -> Iterator[Traced]:
         request = effect.request
-        url = urlsplit(request.url)
         with self._span(f"ideogram {request.endpoint.name}") as traced:
-            traced.set(
-                endpoint=request.endpoint.name, attempt=effect.attempt, task_id=effect.task_id
-            )
-            if traced._span is not None:
-                traced._span.set_attributes(
+            if traced:
+                url = urlsplit(request.url)
+                traced.set(
+                    endpoint=request.endpoint.name, attempt=effect.attempt, task_id=effect.task_id
+                )
+                traced.set_standard(
                     {
                         "http.request.method": request.method,
                         "server.address": url.hostname or "",
@@ -132,9 +145,9 @@ class Tracing:
     @contextmanager
     def download(self, effect: Fetch) -> Iterator[Traced]:
         with self._span("ideogram download file") as traced:
-            if traced._span is not None:
+            if traced:
                 # The host only: a result URL's path and query may carry its access token.
-                traced._span.set_attribute("server.address", urlsplit(effect.url).hostname or "")
+                traced.set_standard({"server.address": urlsplit(effect.url).hostname or ""})
             yield traced
 
     @contextmanager
