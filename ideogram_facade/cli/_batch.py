@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import signal
+import time
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -81,9 +83,17 @@ class Runner:
         self._items = items
         self._active: set[int] = set()  # the lines a worker is on
         self._gallery_trouble: str | None = None
+        self._gallery_written = -math.inf  # monotonic time of the last write
 
     def gallery(self, running: bool) -> None:
-        """Every line's card on the folder's index.html; a page it cannot write is noted."""
+        """Every line's card on the folder's index.html; a page it cannot write is noted.
+
+        While lines run, at most every `gallery.REWRITE_EVERY` seconds: each write renders
+        every line, which for a long batch would cost more than the lines themselves."""
+        now = time.monotonic()
+        if running and now - self._gallery_written < gallery.REWRITE_EVERY:
+            return
+        self._gallery_written = now
         cards = [
             card_of(
                 item.line.request,

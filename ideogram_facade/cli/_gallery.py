@@ -34,6 +34,8 @@ _POLICY = (
 )
 # A page still being written by a batch reloads itself this often (seconds).
 _REFRESH = 10
+# A batch rewrites the page at most this often (seconds): well within a reload.
+REWRITE_EVERY = 2.0
 
 
 @dataclass(frozen=True)
