@@ -16,26 +16,23 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import socket
 import statistics
 import sys
-import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import uvicorn  # noqa: E402
 
 from ideogram_facade import AsyncCharacterClient, CharacterClient  # noqa: E402
 from ideogram_facade.callbacks import asgi_app, wsgi_app  # noqa: E402
 from ideogram_facade.testing import FakeApikley, TaskTiming  # noqa: E402
+from tests.receiver_servers import AsgiServer, WsgiServer  # noqa: E402
 
 TASK_SECONDS = 60.0
 TASKS_PER_CLIENT = 5
@@ -73,22 +70,6 @@ class Wakes:
         )
 
 
-class _Server(WSGIServer):
-    def process_request(self, request: Any, client_address: Any) -> None:
-        threading.Thread(target=self._one, args=(request, client_address), daemon=True).start()
-
-    def _one(self, request: Any, client_address: Any) -> None:
-        try:
-            self.finish_request(request, client_address)
-        finally:
-            self.shutdown_request(request)
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 def _task_id(body: bytes) -> str:
     return str(json.loads(body)["data"]["taskId"])
 
@@ -102,21 +83,14 @@ def _sync(fake: FakeApikley, received: dict[str, float], tasks: int) -> list[Wak
             received[_task_id(body)] = time.perf_counter()
             return app({**environ, "wsgi.input": io.BytesIO(body)}, start_response)
 
-        server = make_server("127.0.0.1", 0, timed, server_class=_Server, handler_class=_Quiet)
-        thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-        thread.start()
-        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        with WsgiServer(timed) as server:
 
-        def one(_: int) -> tuple[str, float]:
-            task = client.generate("a knight", PORTRAIT, callback_url=url, timeout=300)
-            return task.task_id, time.perf_counter()
+            def one(_: int) -> tuple[str, float]:
+                task = client.generate("a knight", PORTRAIT, callback_url=server.url, timeout=300)
+                return task.task_id, time.perf_counter()
 
-        try:
             with ThreadPoolExecutor(tasks) as pool:
                 ended = list(pool.map(one, range(tasks)))
-        finally:
-            server.shutdown()
-            server.server_close()
     return [_wake("sync", fake, received, task_id, at) for task_id, at in ended]
 
 
@@ -137,22 +111,15 @@ async def _async(fake: FakeApikley, received: dict[str, float], tasks: int) -> l
 
             await app(scope, replay, send)
 
-        listening = socket.socket()
-        listening.bind(("127.0.0.1", 0))
-        listening.listen()  # connections queue here until uvicorn takes them
-        server = uvicorn.Server(uvicorn.Config(timed, log_level="warning", lifespan="off"))
-        serving = asyncio.create_task(server.serve(sockets=[listening]))
-        url = f"http://127.0.0.1:{listening.getsockname()[1]}/hook"
+        async with AsgiServer(timed) as server:
 
-        async def one() -> tuple[str, float]:
-            task = await client.generate("a knight", PORTRAIT, callback_url=url, timeout=300)
-            return task.task_id, time.perf_counter()
+            async def one() -> tuple[str, float]:
+                task = await client.generate(
+                    "a knight", PORTRAIT, callback_url=server.url, timeout=300
+                )
+                return task.task_id, time.perf_counter()
 
-        try:
             ended = await asyncio.gather(*(one() for _ in range(tasks)))
-        finally:
-            server.should_exit = True
-            await serving
     return [_wake("async", fake, received, task_id, at) for task_id, at in ended]
 
 

@@ -29,6 +29,18 @@ CLI_WITHOUT_RICH = [
 FAST_POLL_ENV = {"IDEOGRAM_CHARACTER_POLL_INTERVAL": "0.02"}
 
 
+def with_file_limit(limit: int) -> list[str]:
+    """The CLI in a process that can write no file past `limit` bytes (a disk that is full),
+    a real failure of the OS that also holds when the tests run as root."""
+    return [
+        sys.executable,
+        "-c",
+        "import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
+        "from ideogram_facade.cli import main; sys.exit(main(sys.argv[1:]))",
+    ]
+
+
 @dataclass
 class Result:
     code: int

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import closing
@@ -17,7 +16,7 @@ import pytest
 from ideogram_facade.testing import FakeApikley, Fault, TaskTiming
 from tests.conftest import SECRETS
 
-from .support import CLI, cli_env, run_cli
+from .support import CLI, cli_env, run_cli, with_file_limit
 
 URL = "https://example.com/portrait.png"
 JOURNAL = "ideogram-character-journal.sqlite3"
@@ -35,17 +34,6 @@ def write_lines(path: Path, count: int) -> Path:
         "".join(json.dumps({"prompt": f"shot {n}", "reference": URL}) + "\n" for n in range(count))
     )
     return path
-
-
-def with_file_limit(limit: int) -> list[str]:
-    """The CLI where no file can be written past `limit` bytes: a full disk, even for root."""
-    return [
-        sys.executable,
-        "-c",
-        "import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
-        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
-        "from ideogram_facade.cli import main; sys.exit(main(sys.argv[1:]))",
-    ]
 
 
 def states(out: Path) -> list[str]:

@@ -4,7 +4,6 @@ save that fails after paying says how to get the images, in the command line's o
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from ideogram_facade.cli._display import eta
 from ideogram_facade.testing import FakeApikley
 from ideogram_facade.testing._png import render_png
 
-from .support import cli_env, run_cli
+from .support import cli_env, run_cli, with_file_limit
 
 URL = "https://example.com/portrait.png"
 RESULTS = "/files/results/"
@@ -24,18 +23,6 @@ def portrait(tmp_path: Path) -> Path:
     path = tmp_path / "me.png"
     path.write_bytes(render_png("me", 1, 0, (32, 32)))
     return path
-
-
-def with_file_limit(limit: int) -> list[str]:
-    """The CLI in a process that can write no file past `limit` bytes (a disk that is full),
-    a real failure of the OS that also holds when the tests run as root."""
-    return [
-        sys.executable,
-        "-c",
-        "import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
-        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
-        "from ideogram_facade.cli import main; sys.exit(main(sys.argv[1:]))",
-    ]
 
 
 def result_fetches(fake: FakeApikley) -> int:
