@@ -3,7 +3,7 @@
 nox                    # lint, typecheck, drift, and the tests on every claimed Python
 nox -s lowest          # the tests with the lowest dependency versions pyproject.toml allows
 nox -s generate        # openapi/ -> generated/apikley_client (ideogram_facade._generated),
-                       # and _async_client.py -> _client.py
+                       # the typed surface (tools/surface.py), _async_client.py -> _client.py
 nox -s update_spec     # fetch the vendor's documents, summarise the change (also in
                        # CHANGELOG.md), then generate
 nox -s update_spec -- http://127.0.0.1:8000   # ... from a mirror instead
@@ -61,19 +61,19 @@ def group(name: str) -> list[str]:
 
 @nox.session(python=PYTHON)
 def generate(session: nox.Session) -> None:
-    """Regenerate generated/ from openapi/ with the pinned generator and formatter."""
+    """Regenerate generated/ from openapi/ with the pinned generator and formatter, then the
+    facade's typed surface (tools/surface.py) and the sync client (tools/unasync.py)."""
     session.install(*group("codegen"))
     session.run("python", "tools/codegen.py", "generate")
-    session.run("python", "tools/unasync.py")
 
 
 @nox.session(python=PYTHON)
 def drift(session: nox.Session) -> None:
-    """Fail, printing the diff, when generated/ is not what openapi/ generates, or the sync
-    client is not what tools/unasync.py derives from the async one."""
+    """Print the summary of how openapi/ changed since generated/ was last committed, then fail,
+    printing the diff, when generated/, the typed surface or the sync client is not what
+    openapi/ and the async client make."""
     session.install(*group("codegen"))
     session.run("python", "tools/codegen.py", "drift")
-    session.run("python", "tools/unasync.py", "--check")
 
 
 @nox.session(python=PYTHON)

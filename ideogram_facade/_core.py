@@ -391,25 +391,28 @@ class Core:
         return url
 
     def submit(
-        self, prompt: str, reference_image: _files.ReferenceImage, options: Mapping[str, Any]
+        self,
+        prompt: str,
+        reference_image: _files.ReferenceImage,
+        options: Mapping[str, Any],
+        extra_input: Mapping[str, Any] | None = None,
     ) -> Flow[str]:
-        """`options` are the call's keyword arguments: `model`, the other images by the
-        facade's names (`image`, `mask`, ...) and the model's options."""
+        """`options` are the call's keyword arguments: `model`, `callback_url`, the model's
+        images besides the reference (`image`, `mask`, ...) and its options."""
         options = dict(options)
-        model = _options.model_name(options.pop("model", None) or _options.MODEL)
-        images: dict[str, object] = {"reference_image": reference_image}
-        for name in _options.FILE_PARAMETERS.values():
-            if name in options:
-                images[name] = options.pop(name)
-        images = {name: image for name, image in images.items() if image is not None}
-        callback_url = options.get("callback_url")
-        if isinstance(callback_url, str):
+        model = _options.model(options.pop("model", None) or _options.MODEL)
+        callback_url = options.pop("callback_url", None)
+        if callback_url is not None:
             # The service could not reach it, and the result would only come by polling.
+            _requests.check_url("callback_url", callback_url)
             _requests.check_public_url(
                 "callback_url", callback_url, allowed=self.allow_private_urls
             )
+        given = {_options.REFERENCE: reference_image, **options}
         # Everything is checked before the first upload: a wrong option costs no request.
-        _requests.check_request(model, prompt, options, images)
+        model.check(prompt, given, extra_input)
+        images = {n: v for n, v in given.items() if n in model.images and v is not None}
+        settings = {n: v for n, v in given.items() if n not in model.images}
         urls: dict[str, str | list[str]] = {}
         for name, image in _files.resolve_images(images).items():
             if isinstance(image, list):
@@ -419,14 +422,28 @@ class Core:
                 urls[name] = each
             else:
                 urls[name] = yield from self._uploaded(image)
-        request = _requests.create_task(self.base_url, model, prompt, urls, options)
+        request = _requests.create_task(
+            self.base_url,
+            model,
+            prompt,
+            urls,
+            settings,
+            callback_url=callback_url,
+            extra_input=extra_input,
+        )
+        record: dict[str, Any] = {"prompt": prompt, "images": urls, "options": settings}
+        if callback_url is not None:
+            record["options"] = {**settings, "callback_url": callback_url}
+        if extra_input:
+            record["extra_input"] = dict(extra_input)
         journal, entry = self.journal, []
-        record = {"prompt": prompt, "images": urls, "options": dict(options)}
 
         def submitting() -> Flow[None]:
             if journal is not None:
                 label = _journal.LABEL.get()
-                entry.append((yield from self._record(journal.submitting, model, record, label)))
+                entry.append(
+                    (yield from self._record(journal.submitting, model.name, record, label))
+                )
 
         try:
             data = yield from self.call(request, before_send=submitting)
@@ -462,7 +479,7 @@ class Core:
                     "download() take it",
                     task_id=task_id,
                 ) from None
-        if options.get("callback_url"):
+        if callback_url is not None:
             remember(self.callbacks.expected, task_id, None, C.FRESH_TASKS_REMEMBERED)
         return task_id
 
@@ -596,11 +613,12 @@ class Core:
         prompt: str,
         reference_image: _files.ReferenceImage,
         options: Mapping[str, Any],
+        extra_input: Mapping[str, Any] | None = None,
         *,
         timeout: float | None,
         on_update: OnUpdate | None,
     ) -> Flow[Task]:
-        task_id = yield from self.submit(prompt, reference_image, options)
+        task_id = yield from self.submit(prompt, reference_image, options, extra_input)
         try:
             return (
                 yield from self.wait(

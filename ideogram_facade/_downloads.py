@@ -16,7 +16,7 @@ import attrs
 import httpx
 
 from . import _constants as C
-from . import _files, _requests, _retry, _wire
+from . import _files, _options, _requests, _retry, _wire
 from ._effects import Fetch, Fetched, Flow, Sleep
 from ._exceptions import (
     ApikleyError,
@@ -51,9 +51,7 @@ class Downloads:
                     f"the task is {task_or_urls.state.value}, so it has no images; wait() for it",
                     task_id=task_id,
                 )
-            from ._generated.models.num_images import NUM_IMAGES_VALUES
-
-            most = max(int(value) for value in NUM_IMAGES_VALUES)
+            most = _options.most_images()
             if len(urls) > most:
                 # A task has at most `num_images` images: a longer list did not come from one.
                 raise UnexpectedResponseError(

@@ -1,18 +1,26 @@
-"""A model's options, read from its input schema in the vendored spec: one place per option.
+"""The models the vendored spec describes, and what each takes: the catalogue every part reads.
 
-    options()["rendering_speed"]   # Option(kind="string", choices=("TURBO", "BALANCED", ...),
-                                   #        default="BALANCED", required=False, ...)
-    options()["prompt"].check("")  # InvalidRequestError: prompt must not be empty
-    options("ideogram/character-remix")  # another model of the spec: its own input schema
-    models()                       # ("ideogram/character", "ideogram/character-edit", ...)
-    files("character-edit")        # {"reference_image": Option(...), "image": ..., "mask": ...}
+    catalogue.model("character-edit").options["mask"]
+    # Option(name="mask", field="mask_url", kind="string", required=True, image=True, ...)
+    catalogue.model().options["rendering_speed"].choices   # ("TURBO", "BALANCED", "QUALITY")
+    catalogue.models()                                     # (Model("ideogram/character"), ...)
 
-Models, enums, defaults, limits, steps, descriptions and the required lists are the spec's, so
-a vendor change to a choice, a limit, a field or a model reaches the facade's checks and the
-CLI's flags on regeneration. What is ours: the names the facade gives the fields that take
-images (`FILE_PARAMETERS`, the public contract), that a string enum of whole numbers (the
-spec's num_images, "1".."4") is taken as an int and sent as the spec's string, and that a
-required string must not be blank.
+Every fact here is the spec's: the models (each request body of createTask names one), their
+fields, types, choices, defaults, limits, descriptions and required lists. So a vendor change
+reaches the facade's checks, its typed surface (tools/surface.py), the CLI's flags, the batch
+fields and the docs on regeneration, with no edit here. Ours are four rules:
+
+- An **image field** is a string, or a list of strings, whose description carries the vendor's
+  mark for uploaded files ("File URL after upload"), or whose name ends in `_url` or `_urls`
+  with the `uri` format. It takes what `reference_image` takes (an http(s) URL as is; a path or
+  bytes, uploaded first), and is sent as the spec's shape (one URL, or a list).
+- Its **keyword** is the field's name less `_url`/`_urls`, plural when it takes a list
+  (`mask_url` -> `mask`, `image_urls` -> `images`), except the two named before this rule
+  existed, kept for compatibility: `reference_image_urls` is `reference_image` (the positional
+  argument; the service uses one) and `image_urls` is `style_images`.
+- A string enum of whole numbers (the spec's `num_images`, "1".."4") is an int for callers,
+  sent as the spec's string.
+- A required string must not be blank.
 
 The shipped spec is read on first use, not on `import ideogram_facade`.
 """
@@ -20,6 +28,8 @@ The shipped spec is read on first use, not on `import ideogram_facade`.
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -31,25 +41,27 @@ from ._exceptions import InvalidRequestError
 
 # The model `submit()` and `generate()` use when none is named.
 MODEL = "ideogram/character"
-
-# The input fields that take images, by the name `submit()`, `generate()` and the CLI give
-# them. Each takes what `reference_image` takes (an http(s) URL; a path or bytes, uploaded
-# first); whether the spec wants one URL or a list, it gets that. A field of the spec whose name
-# ends in `_url` or `_urls` and is missing here fails a test: it would take an image too.
-FILE_PARAMETERS = {
-    "reference_image_urls": "reference_image",
-    "image_url": "image",
-    "mask_url": "mask",
-    "image_urls": "style_images",
-    "reference_mask_urls": "reference_mask",
-}
+# What the vendor's pages write in the description of every field that takes a file.
+UPLOAD_MARK = "File URL after upload"
+# Keywords published before the naming rule; any other image field is named by the rule.
+_PUBLISHED_KEYWORDS = {"reference_image_urls": "reference_image", "image_urls": "style_images"}
+# Arguments of their own in `submit()` and `generate()`, not keyword options.
+PROMPT = "prompt"
+REFERENCE = "reference_image"
 
 
 @attrs.frozen
 class Option:
-    """One input field of a model: its type, choices, default and limits, per the spec."""
+    """One input field of a model, by the name `submit()` and `generate()` give it: its type,
+    choices, default and limits, as the spec states them.
+
+    `name` is the keyword (and, with dashes, the CLI's flag); `field` the spec's name of the
+    field, which the request carries. `image` fields take images: one, or a list when `kind`
+    is "array".
+    """
 
     name: str
+    field: str
     kind: str  # the JSON schema type, as the facade takes it: string, integer, number, ...
     description: str = ""
     required: bool = False
@@ -59,6 +71,7 @@ class Option:
     minimum: float | None = None
     maximum: float | None = None
     step: float | None = None  # the spec's multipleOf
+    image: bool = False
     sent_as_text: bool = False  # an int here, the spec's string on the wire
 
     def check(self, value: object) -> None:
@@ -102,6 +115,88 @@ class Option:
         return str(value) if self.sent_as_text else value
 
 
+@attrs.frozen
+class Model:
+    """A model of the service, and every input field it takes, as the spec describes it.
+
+    model = ideogram_facade.model("character-remix")
+    model.name                          # "ideogram/character-remix"
+    model.options["strength"].maximum   # 1
+    [o.name for o in model.options.values() if o.required]   # ["image"]
+    """
+
+    name: str
+    # Every input field by its keyword, in the spec's order: the prompt and the reference image
+    # (arguments of their own) first among them.
+    fields: Mapping[str, Option] = attrs.field(repr=False)
+
+    @property
+    def short(self) -> str:
+        """The name without its family: `character-edit` for ideogram/character-edit."""
+        return self.name.rsplit("/", 1)[-1]
+
+    @property
+    def options(self) -> dict[str, Option]:
+        """The keyword arguments of `submit()` and `generate()` for this model: every field
+        but the prompt and the reference image, images included."""
+        return {name: o for name, o in self.fields.items() if name not in (PROMPT, REFERENCE)}
+
+    @property
+    def images(self) -> dict[str, Option]:
+        """The fields that take images, the reference image among them, in the spec's order."""
+        return {name: option for name, option in self.fields.items() if option.image}
+
+    def check(
+        self,
+        prompt: object,
+        given: Mapping[str, object],
+        extra_input: Mapping[str, object] | None = None,
+    ) -> None:
+        """The prompt, and every keyword `given` (images by keyword, None for left out),
+        checked against this model's fields before anything is uploaded or sent. The images
+        themselves are read and checked by `_files`; `callback_url` is the caller's."""
+        for name in given:
+            if name not in self.fields or name == PROMPT:
+                raise InvalidRequestError(_not_taken(name, self))
+        for name, option in self.fields.items():
+            if name == PROMPT:
+                option.check(prompt)
+            elif option.required and given.get(name) is None:
+                what = _first_sentence(option.description)
+                raise InvalidRequestError(
+                    f"{self.name} requires {name}" + (f" ({what})" if what else "")
+                )
+            elif not option.image:
+                option.check(given.get(name))
+        for name, value in (extra_input or {}).items():
+            if not isinstance(name, str) or not name:
+                raise InvalidRequestError(f"extra_input keys must be field names; got {name!r}")
+            known = next((o for o in self.fields.values() if name in (o.name, o.field)), None)
+            if known is not None:
+                raise InvalidRequestError(
+                    f"extra_input names {name!r}, a field of {self.name} that is checked: pass "
+                    f"it as {known.name}=... (extra_input is for fields the spec does not know)"
+                )
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError) as error:
+                raise InvalidRequestError(f"extra_input[{name!r}] is not JSON: {error}") from None
+
+
+def _first_sentence(description: str) -> str:
+    """The description's first sentence, less the vendor's notes on uploads and defaults."""
+    text = " ".join(description.split())
+    return re.split(r"(?<=[a-z])\. |\(", text, maxsplit=1)[0].rstrip(" .")
+
+
+def _not_taken(name: str, model: Model) -> str:
+    others = [other.name for other in models() if name in other.options]
+    what = f"{model.name} takes no {name}"
+    if others:
+        what += f" (only {', '.join(others)} {'does' if len(others) == 1 else 'do'})"
+    return f"{what}; its options are {', '.join([*model.options, 'callback_url'])}"
+
+
 _PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
     "integer": int,
@@ -120,99 +215,97 @@ _KIND_NAMES = {
 }
 
 
-def options_of(model: str, document: Mapping[str, Any]) -> dict[str, Option]:
-    """Every input field of `model` in `document`, by name, in the spec's order."""
-    schema = input_schema(model, document)
-    required = set(schema.get("required", ()))
-    return {
-        name: _option(name, _resolve(field, document), name in required)
-        for name, field in schema.get("properties", {}).items()
-    }
-
-
 @functools.cache
-def options(model: str = MODEL) -> Mapping[str, Option]:
-    """Every input field of `model`, as the shipped spec describes it (read once)."""
-    return MappingProxyType(options_of(model_name(model), spec()))
-
-
-def optional(model: str = MODEL) -> dict[str, Option]:
-    """The fields of `model` a caller may leave out, less its images: the options of a
-    request, as opposed to its prompt and images."""
-    return {
-        name: option
-        for name, option in options(model).items()
-        if not option.required and name not in FILE_PARAMETERS
-    }
-
-
-def files(model: str = MODEL) -> dict[str, Option]:
-    """The fields of `model` that take images, by the facade's name for each."""
-    return {
-        FILE_PARAMETERS[name]: option
-        for name, option in options(model).items()
-        if name in FILE_PARAMETERS
-    }
-
-
-@functools.cache
-def models() -> tuple[str, ...]:
-    """Every model the shipped spec describes, in its order."""
+def models() -> tuple[Model, ...]:
+    """Every model the shipped spec describes, in its order (read once)."""
     return tuple(models_of(spec()))
 
 
-def models_of(document: Mapping[str, Any]) -> list[str]:
-    found: list[str] = []
-    for body in _request_bodies(document):
-        names = body.get("properties", {}).get("model", {})
-        found += [name for name in names.get("enum", [names.get("const")]) if name]
-    return found
-
-
-def model_name(name: str) -> str:
-    """The spec's name of a model, given it or its short name (`character-edit`)."""
+def model(name: str = MODEL) -> Model:
+    """The model called `name` (`ideogram/character-edit`) or by its short name
+    (`character-edit`); InvalidRequestError naming the models otherwise."""
     known = models()
-    if name in known:
-        return name
-    for model in known:
-        if model.rsplit("/", 1)[-1] == name:
-            return model
-    shown = ", ".join(f"{model} ({model.rsplit('/', 1)[-1]})" for model in known)
+    for candidate in known:
+        if name in (candidate.name, candidate.short):
+            return candidate
+    shown = ", ".join(f"{m.name} ({m.short})" for m in known)
     raise InvalidRequestError(f"no model {name!r}; the models are {shown}")
 
 
-def input_schema(model: str, document: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The `input` object schema of the request body that names `model`, in any operation."""
+def most_images() -> int:
+    """The most images one task makes, of any model: the largest `num_images` choice."""
+    counts = [
+        o.choices or () for m in models() for o in m.fields.values() if o.name == "num_images"
+    ]
+    return int(max((max(c) for c in counts if c), default=1))
+
+
+def models_of(document: Mapping[str, Any]) -> list[Model]:
+    """The models of `document`: one per request body whose `model` field names it."""
+    found = []
     for body in _request_bodies(document):
-        names = body.get("properties", {}).get("model", {})
-        if model in names.get("enum", [names.get("const")]):
-            return _resolve(body["properties"]["input"], document)
-    raise InvalidRequestError(f"no model {model!r} in the vendored spec")
+        names = resolve(body.get("properties", {}).get("model", {}), document)
+        for name in names.get("enum", [names.get("const")]):
+            if name:
+                schema = resolve(body["properties"]["input"], document)
+                found.append(Model(name, fields_of(schema, document)))
+    return found
 
 
-def _option(name: str, field: Mapping[str, Any], required: bool) -> Option:
-    kind = field.get("type", "string")
-    choices = tuple(field["enum"]) if "enum" in field else None
-    default = field.get("default")
+def fields_of(schema: Mapping[str, Any], document: Mapping[str, Any]) -> Mapping[str, Option]:
+    """The input fields an `input` object schema describes, by keyword, in its order."""
+    required = set(schema.get("required", ()))
+    fields = {}
+    for field, definition in schema.get("properties", {}).items():
+        option = _option(field, resolve(definition, document), field in required, document)
+        fields[option.name] = option
+    return MappingProxyType(fields)
+
+
+def _option(field: str, schema: Mapping[str, Any], required: bool, document: Any) -> Option:
+    kind = schema.get("type", "string")
+    choices = tuple(schema["enum"]) if "enum" in schema else None
+    default = schema.get("default")
     whole_numbers = choices is not None and all(
         isinstance(choice, str) and choice.isdecimal() for choice in choices
     )
     if choices is not None and whole_numbers:
         kind, choices = "integer", tuple(int(choice) for choice in choices)
         default = None if default is None else int(default)
+    image = _takes_images(field, schema, document)
     return Option(
-        name=name,
+        name=_keyword(field, kind) if image else field,
+        field=field,
         kind=kind,
-        description=field.get("description", ""),
+        description=schema.get("description", ""),
         required=required,
         choices=choices,
         default=default,
-        max_length=field.get("maxLength"),
-        minimum=field.get("minimum"),
-        maximum=field.get("maximum"),
-        step=field.get("multipleOf"),
+        max_length=schema.get("maxLength"),
+        minimum=schema.get("minimum"),
+        maximum=schema.get("maximum"),
+        step=schema.get("multipleOf"),
+        image=image,
         sent_as_text=whole_numbers,
     )
+
+
+def _takes_images(field: str, schema: Mapping[str, Any], document: Any) -> bool:
+    """The first rule of the module docstring."""
+    item = resolve(schema.get("items", {}), document) if schema.get("type") == "array" else schema
+    if item.get("type", "string") != "string" or "enum" in item:
+        return False
+    if UPLOAD_MARK in schema.get("description", ""):
+        return True
+    return field.endswith(("_url", "_urls")) and item.get("format") == "uri"
+
+
+def _keyword(field: str, kind: str) -> str:
+    """The second rule of the module docstring."""
+    if field in _PUBLISHED_KEYWORDS:
+        return _PUBLISHED_KEYWORDS[field]
+    stem = re.sub(r"_urls?$", "", field)
+    return stem + "s" if kind == "array" and not stem.endswith("s") else stem
 
 
 def _request_bodies(document: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
@@ -221,16 +314,20 @@ def _request_bodies(document: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
         for operation in item.values():
             if not isinstance(operation, Mapping) or "requestBody" not in operation:
                 continue
-            content = _resolve(operation["requestBody"], document).get("content", {})
-            body = _resolve(content.get("application/json", {}).get("schema", {}), document)
+            content = resolve(operation["requestBody"], document).get("content", {})
+            body = resolve(content.get("application/json", {}).get("schema", {}), document)
             for candidate in body.get("oneOf", body.get("anyOf", [body])):
-                yield _resolve(candidate, document)
+                yield resolve(candidate, document)
 
 
-def _resolve(schema: Mapping[str, Any], document: Mapping[str, Any]) -> Mapping[str, Any]:
+def resolve(schema: Mapping[str, Any], document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`schema`, or what its local `$ref` points at, followed until it is no reference."""
     while "$ref" in schema:
+        ref = schema["$ref"]
+        if not ref.startswith("#/"):
+            raise ValueError(f"only local $ref is supported, got {ref}")
         node: Any = document
-        for key in schema["$ref"].removeprefix("#/").split("/"):
-            node = node[key]
+        for key in ref[2:].split("/"):
+            node = node[key.replace("~1", "/").replace("~0", "~")]
         schema = node
     return schema

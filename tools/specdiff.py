@@ -143,7 +143,48 @@ def compare(before: Documents, after: Documents) -> list[Change]:
         else:
             changes.extend(_compare_side(old[key], new[key], "request"))
             changes.extend(_compare_side(old[key], new[key], "response"))
+    return changes + _disagreements(before, after)
+
+
+SHARED = "shared components"
+
+
+def _disagreements(before: Documents, after: Documents) -> list[Change]:
+    """A component several documents define (the `ApiResponse` envelope), now defined
+    differently in some of them, or alike again. The merge keeps each document's own; the
+    differences themselves are listed under each operation that uses it."""
+    old, new = _variants(before), _variants(after)
+    changes = []
+    for name, variants in new.items():
+        if len(variants) > 1 and len(old.get(name, [])) <= 1:
+            groups = "; ".join(", ".join(paths) for paths in variants)
+            text = f"`{name}` now differs between documents ({groups}): each keeps its own"
+            changes.append(Change(SHARED, text, breaking=False))
+    for name, variants in old.items():
+        if len(variants) > 1 and len(new.get(name, [])) == 1:
+            changes.append(Change(SHARED, f"`{name}` is the same in every document again", False))
     return changes
+
+
+def _variants(documents: Documents) -> dict[str, list[list[str]]]:
+    """For each component name defined by more than one document, the documents grouped by
+    which definition they hold (one group when they all agree)."""
+    found: dict[str, list[tuple[Any, list[str]]]] = {}
+    for path, document in documents.items():
+        for kind, entries in document.get("components", {}).items():
+            for name, value in entries.items():
+                groups = found.setdefault(f"components.{kind}.{name}", [])
+                for definition, paths in groups:
+                    if definition == value:
+                        paths.append(path)
+                        break
+                else:
+                    groups.append((value, [path]))
+    return {
+        name: [paths for _, paths in groups]
+        for name, groups in found.items()
+        if sum(len(paths) for _, paths in groups) > 1
+    }
 
 
 def summary(changes: list[Change], title: str) -> str:
@@ -197,13 +238,31 @@ def after_update(before: Documents, openapi_dir: Path, changelog: Path = CHANGEL
     return summary(changes, f"Vendor API changes (in {changelog.name} too)")
 
 
-def drift_summary(openapi_dir: Path) -> str:
-    """The summary of `openapi_dir` at git HEAD against the working tree, or why there is none."""
+def drift_summary(openapi_dir: Path, generated: Path) -> str:
+    """The summary of `openapi_dir` as it was when `generated` was last committed (what the
+    committed client was made from) against the working tree, or why there is none."""
     try:
-        changes = compare(load_at(openapi_dir, "HEAD"), load(openapi_dir))
+        revision = last_commit(generated)
+        changes = compare(load_at(openapi_dir, revision), load(openapi_dir))
     except SpecDiffError as error:
         return f"no summary of the spec change: {error}"
-    return summary(changes, "openapi/ since the last commit")
+    return summary(changes, f"openapi/ since generated/ was last committed ({revision[:10]})")
+
+
+def last_commit(path: Path) -> str:
+    """The last git commit that changed `path`."""
+    try:
+        result = subprocess.run(
+            ["git", "log", "-1", "--format=%H", "--", "."],
+            cwd=path,
+            capture_output=True,
+            text=True,
+        )
+    except OSError as error:
+        raise SpecDiffError(f"cannot run git: {error}") from error
+    if result.returncode != 0 or not result.stdout.strip():
+        raise SpecDiffError(f"{path} has no git history")
+    return result.stdout.strip()
 
 
 def _next_heading(lines: list[str], after: int, prefix: str) -> int:

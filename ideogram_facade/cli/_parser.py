@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ideogram_facade import __version__
+from ideogram_facade import Option, __version__, model, models
 from ideogram_facade._constants import DEFAULT_WAIT_TIMEOUT
-from ideogram_facade._options import FILE_PARAMETERS, MODEL, Option, files, models, optional
 
 from ._exitcodes import PROG
+
+# The reference image's keyword: --reference on the command line, `reference` in a batch.
+REFERENCE = "reference_image"
 
 EXIT_CODES = """\
 exit codes:
@@ -111,40 +113,39 @@ _ARGUMENT_TYPES: dict[str, type] = {"string": str, "integer": int, "number": flo
 _METAVARS = {"string": "TEXT"}
 
 
-def short(model: str) -> str:
-    """A model's name on the command line: `character-edit` for ideogram/character-edit."""
-    return model.rsplit("/", 1)[-1]
-
-
 def option_flags() -> dict[str, tuple[str, ...]]:
-    """The flags of each request option of any model, by its name in the spec.
+    """The flags of each request option of any model, by its keyword.
 
     Lists and objects are not flags; the images have flags of their own (`image_flags`).
     """
     flags: dict[str, tuple[str, ...]] = {}
-    for model in models():
-        for name, spec in optional(model).items():
-            if spec.kind == "boolean" or spec.kind in _ARGUMENT_TYPES:
+    for each in models():
+        for name, spec in each.options.items():
+            if not spec.image and (spec.kind == "boolean" or spec.kind in _ARGUMENT_TYPES):
                 flags.setdefault(name, _SHORT_FLAGS.get(name, ("--" + name.replace("_", "-"),)))
     return flags
 
 
 def image_flags() -> dict[str, str]:
-    """The flag of each image a model takes besides the reference, by the facade's name; a
-    list (style_images) is one image per flag, so its flag is singular and repeatable."""
+    """The flag of each image a model takes besides the reference, by its keyword; a list
+    (style_images) is one image per flag, so its flag is singular and repeatable."""
     flags = {}
-    for name in FILE_PARAMETERS.values():
-        if name == "reference_image":
-            continue  # --reference, with its own help
-        kinds = {files(model)[name].kind for model in models() if name in files(model)}
-        flag = "--" + name.replace("_", "-")
-        flags[name] = flag.removesuffix("s") if kinds == {"array"} else flag
+    for each in models():
+        for name, spec in each.images.items():
+            if name != REFERENCE:  # --reference, with its own help
+                flag = "--" + name.replace("_", "-")
+                flags[name] = flag.removesuffix("s") if spec.kind == "array" else flag
     return flags
+
+
+def image_spec(name: str) -> Option:
+    """The first model's field of the image `name`."""
+    return next(each.options[name] for each in models() if name in each.options)
 
 
 def _taken_by(name: str) -> str:
     """` (character-remix only)` for an option not every model takes; else nothing."""
-    takers = [short(model) for model in models() if name in optional(model) or name in files(model)]
+    takers = [each.short for each in models() if name in each.options]
     if len(takers) == len(models()):
         return ""
     return f" ({', '.join(takers)} only)" if len(takers) == 1 else f" ({', '.join(takers)})"
@@ -153,19 +154,24 @@ def _taken_by(name: str) -> str:
 def models_help() -> str:
     """What each model takes, for the end of --help: from the spec, model by model."""
     lines = ["models (--model) and what each takes besides PROMPT and --reference:"]
-    for model in models():
+    images, flags = image_flags(), option_flags()
+    for each in models():
         needed = [
-            f"{image_flags()[name]} (required)"
-            for name, spec in files(model).items()
-            if spec.required and name in image_flags()
+            f"{images.get(name) or flags[name][-1]} (required)"
+            for name, spec in each.options.items()
+            if spec.required and (name in images or name in flags)
         ]
         rest = [
-            image_flags()[name]
-            for name, spec in files(model).items()
-            if not spec.required and name in image_flags()
+            images[name]
+            for name, spec in each.images.items()
+            if not spec.required and name in images
         ]
-        rest += [option_flags()[name][-1] for name in optional(model) if name in option_flags()]
-        lines.append(f"  {short(model):16} {', '.join([*needed, *rest])}")
+        rest += [
+            flags[name][-1]
+            for name, spec in each.options.items()
+            if not spec.required and name in flags
+        ]
+        lines.append(f"  {each.short:16} {', '.join([*needed, *rest])}")
     return "\n".join(lines) + "\n\n"
 
 
@@ -174,10 +180,10 @@ def _help(spec: Option) -> str:
     if spec.max_length is not None:
         text += f", at most {spec.max_length} characters"
         # Another model may allow less (character-remix's negative prompt: 500).
-        for model in models():
-            other = optional(model).get(spec.name)
+        for each in models():
+            other = each.options.get(spec.name)
             if other is not None and other.max_length != spec.max_length:
-                text += f" ({short(model)}: {other.max_length})"
+                text += f" ({each.short}: {other.max_length})"
     if spec.minimum is not None:
         text += f", at least {spec.minimum:g}"
     if spec.maximum is not None:
@@ -204,11 +210,11 @@ def _request_options(parser: argparse.ArgumentParser, *, batch: bool) -> None:
         )
     group.add_argument(
         "--model",
-        choices=[short(model) for model in models()],
-        help=f"which model (default: {short(MODEL)}); see the list below",
+        choices=[each.short for each in models()],
+        help=f"which model (default: {model().short}); see the list below",
     )
     for name, flag in image_flags().items():
-        spec = next(files(model)[name] for model in models() if name in files(model))
+        spec = image_spec(name)
         group.add_argument(
             flag,
             dest=name,
@@ -216,7 +222,7 @@ def _request_options(parser: argparse.ArgumentParser, *, batch: bool) -> None:
             metavar="URL|PATH",
             help=f"{_PHRASES.get(name, name)}: an http(s) URL or a local image{_taken_by(name)}",
         )
-    table = {name: spec for model in reversed(models()) for name, spec in optional(model).items()}
+    table = {name: spec for each in reversed(models()) for name, spec in each.options.items()}
     for name, flags in option_flags().items():
         spec = table[name]
         if spec.kind == "boolean":
@@ -240,6 +246,15 @@ def _request_options(parser: argparse.ArgumentParser, *, batch: bool) -> None:
         "--callback-url",
         metavar="URL",
         help="an http(s) URL the service POSTs the result to (default: none)",
+    )
+    group.add_argument(
+        "--input",
+        dest="extra_input",
+        action="append",
+        metavar="KEY=JSON",
+        help="send a field the vendored spec does not know yet, unchecked, as JSON "
+        """(repeatable): --input style_codes='["a1b2c3d4"]'; a field the spec knows is """
+        "refused: use its own flag",
     )
 
 

@@ -19,21 +19,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from ideogram_facade import SubmitOptions
-from ideogram_facade._options import (
-    FILE_PARAMETERS,
-    MODEL,
-    files,
-    model_name,
-    models,
-    optional,
-)
-from ideogram_facade._requests import check_request
+import ideogram_facade as facade
 
 from ._exitcodes import CliError, ExitCode
-from ._parser import image_flags, option_flags
+from ._parser import REFERENCE, image_flags, option_flags
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
@@ -55,17 +46,22 @@ def field_names() -> Mapping[str, str]:
         "reference_image_url": "reference",
         "callback_url": "callback_url",
         "model": "model",
+        "input": "extra_input",
+        "extra_input": "extra_input",
     }
-    table = {name: spec for model in models() for name, spec in optional(model).items()}
+    table = {name: spec for each in facade.models() for name, spec in each.options.items()}
     for name, flags in option_flags().items():
-        for spelling in (name, *(flag.lstrip("-").replace("-", "_") for flag in flags)):
+        for spelling in (
+            name,
+            table[name].field,
+            *(f.lstrip("-").replace("-", "_") for f in flags),
+        ):
             names[spelling] = name
             if table[name].kind == "boolean":
                 names["no_" + spelling] = "no_" + name
-    for spec_name, name in FILE_PARAMETERS.items():
-        if name in image_flags():
-            for spelling in (spec_name, name, image_flags()[name].lstrip("-").replace("-", "_")):
-                names[spelling] = name
+    for name, flag in image_flags().items():
+        for spelling in (table[name].field, name, flag.lstrip("-").replace("-", "_")):
+            names[spelling] = name
     return names
 
 
@@ -85,11 +81,13 @@ def is_url(reference: str) -> bool:
 class Request:
     prompt: str
     reference: str  # an http(s) URL, or the absolute path of a local image
-    options: SubmitOptions = field(default_factory=lambda: SubmitOptions())
-    model: str = MODEL
-    # The model's other images by the facade's names (image, mask, ...): each an http(s) URL
-    # or an absolute path; a list field holds a tuple.
+    options: Mapping[str, Any] = field(default_factory=dict)
+    model: str = field(default_factory=lambda: facade.model().name)
+    # The model's other images by their keywords (image, mask, ...): each an http(s) URL or
+    # an absolute path; a list field holds a tuple.
     images: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+    # Fields the vendored spec does not know, sent unchecked (--input KEY=JSON).
+    extra_input: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -130,7 +128,10 @@ class Request:
                 if reference is None
                 else "reference must be text"
             )
-        model = model_name(str(values.pop("model", MODEL)).strip())  # InvalidRequestError: 5
+        chosen = facade.model(
+            str(values.pop("model", None) or facade.model().name).strip()
+        )  # exit 5
+        extra_input = _extra_input(values.pop("extra_input", None))
         images: dict[str, str | tuple[str, ...]] = {}
         for name in image_flags():
             if name in values:
@@ -138,13 +139,15 @@ class Request:
         # Text from a command line or a batch file becomes the types the facade takes; its
         # checks (the model's fields, the spec's choices and limits) then run here, before
         # anything is uploaded.
-        table = optional(model)
+        table = chosen.options
         options: dict[str, Any] = {}
         for name, value in values.items():
             kind = table[name].kind if name in table else "string"
-            options[name] = _CONVERSIONS[kind](name, value)
-        check_request(model, prompt, options, {"reference_image": reference, **images})
-        return cls(prompt, resolve(reference, base), cast(SubmitOptions, options), model, images)
+            options[name] = _CONVERSIONS.get(kind, _text)(name, value)
+        checked = {key: value for key, value in options.items() if key != "callback_url"}
+        chosen.check(prompt, {REFERENCE: reference, **images, **checked}, extra_input)
+        reference = resolve(reference, base)
+        return cls(prompt, reference, options, chosen.name, images, extra_input)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Request:
@@ -165,7 +168,8 @@ class Request:
     def as_json(self) -> dict[str, Any]:
         # The default model and no images leave the hash of a request as it was before the
         # other models, so older batch journals still match their lines.
-        model = {} if self.model == MODEL else {"model": self.model}
+        chosen = {} if self.model == facade.model().name else {"model": self.model}
+        extra = {"input": dict(self.extra_input)} if self.extra_input else {}
         images = {
             name: list(value) if isinstance(value, tuple) else value
             for name, value in self.images.items()
@@ -173,9 +177,10 @@ class Request:
         return {
             "prompt": self.prompt,
             "reference": self.reference,
-            **model,
+            **chosen,
             **images,
             **self.options,
+            **extra,
         }
 
     def arguments(self) -> dict[str, Any]:
@@ -184,21 +189,53 @@ class Request:
             name: list(value) if isinstance(value, tuple) else value
             for name, value in self.images.items()
         }
-        return {"model": self.model, **images, **self.options}
+        extra = {"extra_input": dict(self.extra_input)} if self.extra_input else {}
+        return {"model": self.model, **images, **self.options, **extra}
 
 
 def option_values(args: argparse.Namespace) -> dict[str, Any]:
     """The request's model, images and options given on the command line, by the facade's
     names; unset ones left out."""
-    names = (*option_flags(), *image_flags(), "callback_url", "model")
+    names = (*option_flags(), *image_flags(), "callback_url", "model", "extra_input")
     given = {name: getattr(args, name) for name in names}
     return {name: value for name, value in given.items() if value is not None}
+
+
+def _extra_input(value: object) -> dict[str, Any]:
+    """Fields for `extra_input`: `KEY=JSON` texts from --input, or a batch line's object (in a
+    CSV cell, its JSON text)."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise RequestError(f"input must be a JSON object; got {str(value)[:200]!r}") from None
+    if isinstance(value, dict):
+        return {str(key): item for key, item in value.items()}
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise RequestError("input must be a JSON object of fields to send")
+    fields: dict[str, Any] = {}
+    for item in value:
+        key, equals, text = item.partition("=")
+        if not equals or not key.strip():
+            raise RequestError(f"--input takes KEY=JSON; got {item!r}")
+        try:
+            fields[key.strip()] = json.loads(text)
+        except ValueError:
+            raise RequestError(
+                f"--input {key.strip()}: {text[:200]!r} is not JSON: quote text as JSON, "
+                f"""--input {key.strip()}='"{text[:40]}"'"""
+            ) from None
+    return fields
 
 
 def _images(name: str, value: object, base: Path) -> str | tuple[str, ...]:
     """One image, or (for a list field) several: a list from JSON, or a CSV cell's text with
     the images separated by LIST_SEPARATOR."""
-    if not any(name in files(model) and files(model)[name].kind == "array" for model in models()):
+    if not any(
+        name in each.options and each.options[name].kind == "array" for each in facade.models()
+    ):
         if not isinstance(value, str):
             raise RequestError(f"{name} must be text: a URL or a path")
         return resolve(value, base)

@@ -24,7 +24,7 @@ import attrs
 
 from ideogram_facade._endpoints import CREATE_TASK, DOWNLOAD_URL
 from ideogram_facade._files import pixel_size
-from ideogram_facade._options import MODEL, options
+from ideogram_facade._options import MODEL, model
 from ideogram_facade.testing._envelope import envelope, parse_json_body
 from ideogram_facade.testing._png import image_dimensions, render_png
 from ideogram_facade.testing._schema import request_schema, validate
@@ -272,8 +272,10 @@ class Jobs:
         size = image_dimensions(task.input.get("image_size"))
         # A model that takes no image_size but an image (character-edit) repaints that image,
         # so its result is the image's size: known when it is an upload of this fake.
-        model = str(task.body.get("model", MODEL))
-        if "image_size" not in options(model) and "image_url" in options(model):
+        fields = {
+            option.field for option in model(str(task.body.get("model", MODEL))).fields.values()
+        }
+        if "image_size" not in fields and "image_url" in fields:
             content = self.uploaded(str(task.input.get("image_url", "")))
             size = (pixel_size(content) if content else None) or size
         return render_png(str(task.input.get("prompt", "")), seed, index, size)

@@ -14,7 +14,7 @@ import hashlib
 import struct
 import zlib
 
-from ideogram_facade._options import options
+from ideogram_facade._options import model
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -31,7 +31,7 @@ _DIMENSIONS = {
 
 def image_dimensions(image_size: str | None) -> tuple[int, int]:
     """(width, height) for an `image_size` value; left out or unknown, the spec's default's."""
-    default = options()["image_size"].default
+    default = model().fields["image_size"].default
     return _DIMENSIONS.get(image_size or default, _DIMENSIONS[default])
 
 

@@ -13,8 +13,8 @@ from typing import get_args
 import pytest
 
 import ideogram_facade
+from ideogram_facade import model, models
 from ideogram_facade._constants import DEFAULT_WAIT_TIMEOUT
-from ideogram_facade._options import models, optional
 from ideogram_facade.cli import main
 from ideogram_facade.cli._parser import option_flags
 from ideogram_facade.testing import FakeApikley, Fault, TaskTiming
@@ -362,7 +362,7 @@ def test_every_exit_code_is_documented_in_help_and_docs() -> None:
 def test_a_bad_option_with_a_local_reference_uploads_nothing(
     command: str, fake: FakeApikley, portrait: Path, tmp_path: Path
 ) -> None:
-    limit = optional()["negative_prompt"].max_length or 0
+    limit = model().options["negative_prompt"].max_length or 0
     for arguments, message in [
         ([""], "prompt must not be empty"),
         (["   "], "prompt must not be empty"),
@@ -389,7 +389,12 @@ def test_help_shows_every_option_with_the_choices_defaults_and_limits_of_the_spe
     text = " ".join(run_cli(command, "--help", env=cli_env(fake)).stdout.split())
     # Each option as the first model that takes it has it; where another model's limit
     # differs, the help says so (character-remix's negative prompt is at most 500).
-    table = {name: spec for model in models()[::-1] for name, spec in optional(model).items()}
+    table = {
+        name: spec
+        for each in models()[::-1]
+        for name, spec in each.options.items()
+        if not spec.image
+    }
     assert set(option_flags()) == set(table), "every option of every model has a flag"
     assert "at most 5000 characters (character-remix: 500)" in text
     assert "character-edit --image (required), --mask (required)," in text

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ideogram_facade import InvalidRequestError
-from ideogram_facade._options import files, models, optional
+from ideogram_facade import InvalidRequestError, model, models
 from ideogram_facade.cli._parser import option_flags
 from ideogram_facade.cli._request import Request, RequestError
 
@@ -20,14 +19,14 @@ def build(**fields: object) -> Request:
 
 def a_model(name: str) -> dict[str, str]:
     """The fields that pick the first model that takes option `name` (and its images)."""
-    model = next(model for model in models() if name in optional(model))
-    needed = [image for image, spec in files(model).items() if spec.required]
-    return {"model": model, **{image: URL for image in needed if image != "reference_image"}}
+    chosen = next(each for each in models() if name in each.options)
+    needed = [image for image, spec in chosen.images.items() if spec.required]
+    return {"model": chosen.name, **{image: URL for image in needed if image != "reference_image"}}
 
 
 def a_value(name: str) -> object:
     """A valid value of option `name`, as the facade takes it."""
-    spec = next(optional(model)[name] for model in models() if name in optional(model))
+    spec = next(each.options[name] for each in models() if name in each.options)
     if spec.choices is not None:
         return spec.choices[-1]
     return {"string": "text", "integer": 7, "number": 0.5, "boolean": False}[spec.kind]
@@ -44,7 +43,7 @@ def test_each_option_is_read_by_its_spec_name_and_each_flag_spelling(name: str) 
 
 
 def test_a_yes_no_option_can_be_given_negated() -> None:
-    booleans = [name for name, spec in optional().items() if spec.kind == "boolean"]
+    booleans = [name for name, spec in model().options.items() if spec.kind == "boolean"]
     assert booleans
     for name in booleans:
         assert build(**{"no_" + name: "yes"}).options == {name: False}

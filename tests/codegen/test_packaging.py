@@ -52,7 +52,7 @@ def test_the_wheel_holds_one_package_with_the_generated_client_inside(
         "ideogram_facade/testing/__init__.py",
         "ideogram_facade/_generated/py.typed",
         "ideogram_facade/_generated/openapi.json",
-        "ideogram_facade/_generated/models/task_details.py",
+        "ideogram_facade/_generated/models/get_task_details_response_200_data.py",
     ):
         assert required in names, required
     assert _top_level_names(wheel.namelist()) == {"ideogram_facade"}
@@ -94,11 +94,13 @@ def test_an_editable_install_adds_no_other_import_name(tmp_path: Path) -> None:
     assert _importable(python) - before == {"_editable_impl_ideogram_facade"}
     code = (
         "import importlib.util as u, ideogram_facade._generated.models as m\n"
-        "print(m.CharacterRequest.__name__, [u.find_spec(n) for n in ('tests', 'tools', "
+        "print(m.IdeogramCharacterBody.__name__, [u.find_spec(n) for n in ('tests', 'tools', "
         "'noxfile', 'generated', 'apikley_client')])"
     )
     result = subprocess.run([str(python), "-c", code], capture_output=True, text=True, cwd="/")
-    assert result.stdout.strip() == "CharacterRequest [None, None, None, None, None]", result.stderr
+    assert result.stdout.strip() == "IdeogramCharacterBody [None, None, None, None, None]", (
+        result.stderr
+    )
 
 
 def _importable(python: Path) -> set[str]:

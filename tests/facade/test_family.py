@@ -55,7 +55,7 @@ def test_edit_from_local_files_uploads_each_and_sends_exactly_its_fields(
     body = sent(fake)
     assert body["model"] == EDIT
     inputs = body["input"]
-    assert set(inputs) <= set(_options.options(EDIT))
+    assert set(inputs) <= {option.field for option in _options.model(EDIT).fields.values()}
     assert {"prompt", "image_url", "mask_url", "reference_image_urls"} <= set(inputs)
     assert "image_size" not in inputs
     assert "negative_prompt" not in inputs
@@ -85,7 +85,7 @@ def test_remix_sends_each_field_in_the_spec_s_shape(
         negative_prompt="blurry",
     )
     inputs = sent(fake)["input"]
-    assert set(inputs) <= set(_options.options(REMIX))
+    assert set(inputs) <= {option.field for option in _options.model(REMIX).fields.values()}
     assert inputs["image_url"] == "https://example.com/scene.png"
     assert inputs["strength"] == 0.6
     assert inputs["image_size"] == "landscape_16_9"
@@ -123,8 +123,8 @@ def test_every_model_takes_urls_without_uploading(client: Guarded, fake: FakeApi
             {"image": URL, "mask": URL, "negative_prompt": "x"},
             "character-edit takes no negative_prompt",
         ),
-        ("character-edit", {"image": URL}, "mask is required by ideogram/character-edit"),
-        ("character-remix", {}, "image is required by ideogram/character-remix"),
+        ("character-edit", {"image": URL}, "ideogram/character-edit requires mask"),
+        ("character-remix", {}, "ideogram/character-remix requires image"),
         ("character-remix", {"image": URL, "strength": 0.35}, "multiple of 0.1; got 0.35"),
         ("character-remix", {"image": URL, "strength": 1.1}, "strength must be <= 1"),
         ("character-remix", {"image": URL, "negative_prompt": "x" * 501}, "the limit is 500"),

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.response_code import ResponseCode, check_response_code
+from ..models.api_response_code import ApiResponseCode, check_api_response_code
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ApiResponse")
@@ -14,7 +14,7 @@ T = TypeVar("T", bound="ApiResponse")
 
 @_attrs_define
 class ApiResponse:
-    code: ResponseCode | Unset = UNSET
+    code: ApiResponseCode | Unset = UNSET
     """ Response status code
 
     - **200**: Success - Request has been processed successfully
@@ -52,11 +52,11 @@ class ApiResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
         _code = d.pop("code", UNSET)
-        code: ResponseCode | Unset
+        code: ApiResponseCode | Unset
         if isinstance(_code, Unset):
             code = UNSET
         else:
-            code = check_response_code(_code)
+            code = check_api_response_code(_code)
 
         msg = d.pop("msg", UNSET)
 

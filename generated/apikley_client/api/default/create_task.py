@@ -5,16 +5,18 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.character_edit_request import CharacterEditRequest
-from ...models.character_remix_request import CharacterRemixRequest
-from ...models.character_request import CharacterRequest
-from ...models.create_task_response import CreateTaskResponse
+from ...models.create_task_response_200 import CreateTaskResponse200
+from ...models.ideogram_character_body import IdeogramCharacterBody
+from ...models.ideogram_character_edit_body import IdeogramCharacterEditBody
+from ...models.ideogram_character_remix_body import IdeogramCharacterRemixBody
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: CharacterEditRequest | CharacterRemixRequest | CharacterRequest,
+    body: IdeogramCharacterBody
+    | IdeogramCharacterEditBody
+    | IdeogramCharacterRemixBody,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -23,9 +25,9 @@ def _get_kwargs(
         "url": "/api/v1/jobs/createTask",
     }
 
-    if isinstance(body, CharacterRequest):
+    if isinstance(body, IdeogramCharacterBody):
         _kwargs["json"] = body.to_dict()
-    elif isinstance(body, CharacterEditRequest):
+    elif isinstance(body, IdeogramCharacterEditBody):
         _kwargs["json"] = body.to_dict()
     else:
         _kwargs["json"] = body.to_dict()
@@ -38,9 +40,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | CreateTaskResponse | None:
+) -> Any | CreateTaskResponse200 | None:
     if response.status_code == 200:
-        response_200 = CreateTaskResponse.from_dict(response.json())
+        response_200 = CreateTaskResponse200.from_dict(response.json())
 
         return response_200
 
@@ -56,7 +58,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | CreateTaskResponse]:
+) -> Response[Any | CreateTaskResponse200]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -68,19 +70,21 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: CharacterEditRequest | CharacterRemixRequest | CharacterRequest,
-) -> Response[Any | CreateTaskResponse]:
+    body: IdeogramCharacterBody
+    | IdeogramCharacterEditBody
+    | IdeogramCharacterRemixBody,
+) -> Response[Any | CreateTaskResponse200]:
     """Create a task: the request body is the one of the chosen model
 
     Args:
-        body (CharacterEditRequest | CharacterRemixRequest | CharacterRequest):
+        body (IdeogramCharacterBody | IdeogramCharacterEditBody | IdeogramCharacterRemixBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | CreateTaskResponse]
+        Response[Any | CreateTaskResponse200]
     """
 
     kwargs = _get_kwargs(
@@ -97,19 +101,21 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: CharacterEditRequest | CharacterRemixRequest | CharacterRequest,
-) -> Any | CreateTaskResponse | None:
+    body: IdeogramCharacterBody
+    | IdeogramCharacterEditBody
+    | IdeogramCharacterRemixBody,
+) -> Any | CreateTaskResponse200 | None:
     """Create a task: the request body is the one of the chosen model
 
     Args:
-        body (CharacterEditRequest | CharacterRemixRequest | CharacterRequest):
+        body (IdeogramCharacterBody | IdeogramCharacterEditBody | IdeogramCharacterRemixBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | CreateTaskResponse
+        Any | CreateTaskResponse200
     """
 
     return sync_detailed(
@@ -121,19 +127,21 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: CharacterEditRequest | CharacterRemixRequest | CharacterRequest,
-) -> Response[Any | CreateTaskResponse]:
+    body: IdeogramCharacterBody
+    | IdeogramCharacterEditBody
+    | IdeogramCharacterRemixBody,
+) -> Response[Any | CreateTaskResponse200]:
     """Create a task: the request body is the one of the chosen model
 
     Args:
-        body (CharacterEditRequest | CharacterRemixRequest | CharacterRequest):
+        body (IdeogramCharacterBody | IdeogramCharacterEditBody | IdeogramCharacterRemixBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | CreateTaskResponse]
+        Response[Any | CreateTaskResponse200]
     """
 
     kwargs = _get_kwargs(
@@ -148,19 +156,21 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: CharacterEditRequest | CharacterRemixRequest | CharacterRequest,
-) -> Any | CreateTaskResponse | None:
+    body: IdeogramCharacterBody
+    | IdeogramCharacterEditBody
+    | IdeogramCharacterRemixBody,
+) -> Any | CreateTaskResponse200 | None:
     """Create a task: the request body is the one of the chosen model
 
     Args:
-        body (CharacterEditRequest | CharacterRemixRequest | CharacterRequest):
+        body (IdeogramCharacterBody | IdeogramCharacterEditBody | IdeogramCharacterRemixBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | CreateTaskResponse
+        Any | CreateTaskResponse200
     """
 
     return (

@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.credit_balance_response import CreditBalanceResponse
+from ...models.get_account_credits_response_200 import GetAccountCreditsResponse200
 from ...types import Response
 
 
@@ -21,9 +21,9 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | CreditBalanceResponse | None:
+) -> Any | GetAccountCreditsResponse200 | None:
     if response.status_code == 200:
-        response_200 = CreditBalanceResponse.from_dict(response.json())
+        response_200 = GetAccountCreditsResponse200.from_dict(response.json())
 
         return response_200
 
@@ -39,7 +39,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | CreditBalanceResponse]:
+) -> Response[Any | GetAccountCreditsResponse200]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -51,7 +51,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | CreditBalanceResponse]:
+) -> Response[Any | GetAccountCreditsResponse200]:
     """Get Account Credits
 
      Returns the remaining credit balance of the account.
@@ -61,7 +61,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | CreditBalanceResponse]
+        Response[Any | GetAccountCreditsResponse200]
     """
 
     kwargs = _get_kwargs()
@@ -76,7 +76,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> Any | CreditBalanceResponse | None:
+) -> Any | GetAccountCreditsResponse200 | None:
     """Get Account Credits
 
      Returns the remaining credit balance of the account.
@@ -86,7 +86,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | CreditBalanceResponse
+        Any | GetAccountCreditsResponse200
     """
 
     return sync_detailed(
@@ -97,7 +97,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | CreditBalanceResponse]:
+) -> Response[Any | GetAccountCreditsResponse200]:
     """Get Account Credits
 
      Returns the remaining credit balance of the account.
@@ -107,7 +107,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | CreditBalanceResponse]
+        Response[Any | GetAccountCreditsResponse200]
     """
 
     kwargs = _get_kwargs()
@@ -120,7 +120,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> Any | CreditBalanceResponse | None:
+) -> Any | GetAccountCreditsResponse200 | None:
     """Get Account Credits
 
      Returns the remaining credit balance of the account.
@@ -130,7 +130,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | CreditBalanceResponse
+        Any | GetAccountCreditsResponse200
     """
 
     return (

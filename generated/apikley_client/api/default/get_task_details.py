@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.task_details_response import TaskDetailsResponse
+from ...models.get_task_details_response_200 import GetTaskDetailsResponse200
 from ...types import UNSET, Response
 
 
@@ -31,9 +31,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | TaskDetailsResponse | None:
+) -> Any | GetTaskDetailsResponse200 | None:
     if response.status_code == 200:
-        response_200 = TaskDetailsResponse.from_dict(response.json())
+        response_200 = GetTaskDetailsResponse200.from_dict(response.json())
 
         return response_200
 
@@ -49,7 +49,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | TaskDetailsResponse]:
+) -> Response[Any | GetTaskDetailsResponse200]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -62,7 +62,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     task_id: str,
-) -> Response[Any | TaskDetailsResponse]:
+) -> Response[Any | GetTaskDetailsResponse200]:
     """Get Task Details
 
      Query the status and results of a task created with POST /api/v1/jobs/createTask.
@@ -85,7 +85,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | TaskDetailsResponse]
+        Response[Any | GetTaskDetailsResponse200]
     """
 
     kwargs = _get_kwargs(
@@ -103,7 +103,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     task_id: str,
-) -> Any | TaskDetailsResponse | None:
+) -> Any | GetTaskDetailsResponse200 | None:
     """Get Task Details
 
      Query the status and results of a task created with POST /api/v1/jobs/createTask.
@@ -126,7 +126,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | TaskDetailsResponse
+        Any | GetTaskDetailsResponse200
     """
 
     return sync_detailed(
@@ -139,7 +139,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     task_id: str,
-) -> Response[Any | TaskDetailsResponse]:
+) -> Response[Any | GetTaskDetailsResponse200]:
     """Get Task Details
 
      Query the status and results of a task created with POST /api/v1/jobs/createTask.
@@ -162,7 +162,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | TaskDetailsResponse]
+        Response[Any | GetTaskDetailsResponse200]
     """
 
     kwargs = _get_kwargs(
@@ -178,7 +178,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     task_id: str,
-) -> Any | TaskDetailsResponse | None:
+) -> Any | GetTaskDetailsResponse200 | None:
     """Get Task Details
 
      Query the status and results of a task created with POST /api/v1/jobs/createTask.
@@ -201,7 +201,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | TaskDetailsResponse
+        Any | GetTaskDetailsResponse200
     """
 
     return (

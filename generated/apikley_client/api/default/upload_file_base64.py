@@ -5,14 +5,14 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.base64_upload_request import Base64UploadRequest
 from ...models.file_upload_result import FileUploadResult
+from ...models.upload_file_base_64_body import UploadFileBase64Body
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: Base64UploadRequest,
+    body: UploadFileBase64Body,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -61,7 +61,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: Base64UploadRequest,
+    body: UploadFileBase64Body,
 ) -> Response[Any | FileUploadResult]:
     """Base64 File Upload
 
@@ -69,7 +69,7 @@ def sync_detailed(
     Reusing a fileName overwrites the existing file.
 
     Args:
-        body (Base64UploadRequest):
+        body (UploadFileBase64Body):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -93,7 +93,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: Base64UploadRequest,
+    body: UploadFileBase64Body,
 ) -> Any | FileUploadResult | None:
     """Base64 File Upload
 
@@ -101,7 +101,7 @@ def sync(
     Reusing a fileName overwrites the existing file.
 
     Args:
-        body (Base64UploadRequest):
+        body (UploadFileBase64Body):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -120,7 +120,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: Base64UploadRequest,
+    body: UploadFileBase64Body,
 ) -> Response[Any | FileUploadResult]:
     """Base64 File Upload
 
@@ -128,7 +128,7 @@ async def asyncio_detailed(
     Reusing a fileName overwrites the existing file.
 
     Args:
-        body (Base64UploadRequest):
+        body (UploadFileBase64Body):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -150,7 +150,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: Base64UploadRequest,
+    body: UploadFileBase64Body,
 ) -> Any | FileUploadResult | None:
     """Base64 File Upload
 
@@ -158,7 +158,7 @@ async def asyncio(
     Reusing a fileName overwrites the existing file.
 
     Args:
-        body (Base64UploadRequest):
+        body (UploadFileBase64Body):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -6,13 +6,13 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.file_upload_result import FileUploadResult
-from ...models.stream_upload_request import StreamUploadRequest
+from ...models.upload_file_stream_body import UploadFileStreamBody
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: StreamUploadRequest,
+    body: UploadFileStreamBody,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -61,7 +61,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: StreamUploadRequest,
+    body: UploadFileStreamBody,
 ) -> Response[Any | FileUploadResult]:
     """File Stream Upload
 
@@ -69,7 +69,7 @@ def sync_detailed(
     overwrites the existing file.
 
     Args:
-        body (StreamUploadRequest):
+        body (UploadFileStreamBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -93,7 +93,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: StreamUploadRequest,
+    body: UploadFileStreamBody,
 ) -> Any | FileUploadResult | None:
     """File Stream Upload
 
@@ -101,7 +101,7 @@ def sync(
     overwrites the existing file.
 
     Args:
-        body (StreamUploadRequest):
+        body (UploadFileStreamBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -120,7 +120,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: StreamUploadRequest,
+    body: UploadFileStreamBody,
 ) -> Response[Any | FileUploadResult]:
     """File Stream Upload
 
@@ -128,7 +128,7 @@ async def asyncio_detailed(
     overwrites the existing file.
 
     Args:
-        body (StreamUploadRequest):
+        body (UploadFileStreamBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -150,7 +150,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: StreamUploadRequest,
+    body: UploadFileStreamBody,
 ) -> Any | FileUploadResult | None:
     """File Stream Upload
 
@@ -158,7 +158,7 @@ async def asyncio(
     overwrites the existing file.
 
     Args:
-        body (StreamUploadRequest):
+        body (UploadFileStreamBody):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

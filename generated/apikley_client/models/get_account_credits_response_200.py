@@ -1,24 +1,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.response_code import ResponseCode, check_response_code
+from ..models.api_response_code import ApiResponseCode, check_api_response_code
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.created_task import CreatedTask
-
-
-T = TypeVar("T", bound="CreateTaskResponse")
+T = TypeVar("T", bound="GetAccountCreditsResponse200")
 
 
 @_attrs_define
-class CreateTaskResponse:
-    code: ResponseCode | Unset = UNSET
+class GetAccountCreditsResponse200:
+    code: ApiResponseCode | Unset = UNSET
     """ Response status code
 
     - **200**: Success - Request has been processed successfully
@@ -33,7 +29,8 @@ class CreateTaskResponse:
     - **505**: Feature Disabled - The requested feature is currently disabled """
     msg: str | Unset = UNSET
     """ Response message, error description when failed """
-    data: CreatedTask | Unset = UNSET
+    data: float | Unset = UNSET
+    """ Remaining credit balance """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,9 +40,7 @@ class CreateTaskResponse:
 
         msg = self.msg
 
-        data: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.data, Unset):
-            data = self.data.to_dict()
+        data = self.data
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -61,33 +56,26 @@ class CreateTaskResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.created_task import CreatedTask  # noqa: PLC0415
-
         d = dict(src_dict)
         _code = d.pop("code", UNSET)
-        code: ResponseCode | Unset
+        code: ApiResponseCode | Unset
         if isinstance(_code, Unset):
             code = UNSET
         else:
-            code = check_response_code(_code)
+            code = check_api_response_code(_code)
 
         msg = d.pop("msg", UNSET)
 
-        _data = d.pop("data", UNSET)
-        data: CreatedTask | Unset
-        if isinstance(_data, Unset):
-            data = UNSET
-        else:
-            data = CreatedTask.from_dict(_data)
+        data = d.pop("data", UNSET)
 
-        create_task_response = cls(
+        get_account_credits_response_200 = cls(
             code=code,
             msg=msg,
             data=data,
         )
 
-        create_task_response.additional_properties = d
-        return create_task_response
+        get_account_credits_response_200.additional_properties = d
+        return get_account_credits_response_200
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,22 +6,27 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.character_model import CharacterModel, check_character_model
+from ..models.ideogram_character_remix_body_model import (
+    IdeogramCharacterRemixBodyModel,
+    check_ideogram_character_remix_body_model,
+)
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.character_input import CharacterInput
+    from ..models.ideogram_character_remix_body_input import (
+        IdeogramCharacterRemixBodyInput,
+    )
 
 
-T = TypeVar("T", bound="CharacterRequest")
+T = TypeVar("T", bound="IdeogramCharacterRemixBody")
 
 
 @_attrs_define
-class CharacterRequest:
-    model: CharacterModel = "ideogram/character"
+class IdeogramCharacterRemixBody:
+    model: IdeogramCharacterRemixBodyModel = "ideogram/character-remix"
     """ The model name to use for generation. Required field.
 
-    - Must be `ideogram/character` for this endpoint """
+    - Must be `ideogram/character-remix` for this endpoint """
     call_back_url: str | Unset = UNSET
     """ The URL to receive generation task completion updates. Optional but recommended for production use.
 
@@ -29,7 +34,7 @@ class CharacterRequest:
     - Callback includes generated content URLs and task information
     - Your callback endpoint should accept POST requests with JSON payload containing results
     - Alternatively, use the Get Task Details endpoint to poll task status """
-    input_: CharacterInput | Unset = UNSET
+    input_: IdeogramCharacterRemixBodyInput | Unset = UNSET
     """ Input parameters for the generation task """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -58,28 +63,30 @@ class CharacterRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.character_input import CharacterInput  # noqa: PLC0415
+        from ..models.ideogram_character_remix_body_input import (
+            IdeogramCharacterRemixBodyInput,  # noqa: PLC0415
+        )
 
         d = dict(src_dict)
-        model = check_character_model(d.pop("model"))
+        model = check_ideogram_character_remix_body_model(d.pop("model"))
 
         call_back_url = d.pop("callBackUrl", UNSET)
 
         _input_ = d.pop("input", UNSET)
-        input_: CharacterInput | Unset
+        input_: IdeogramCharacterRemixBodyInput | Unset
         if isinstance(_input_, Unset):
             input_ = UNSET
         else:
-            input_ = CharacterInput.from_dict(_input_)
+            input_ = IdeogramCharacterRemixBodyInput.from_dict(_input_)
 
-        character_request = cls(
+        ideogram_character_remix_body = cls(
             model=model,
             call_back_url=call_back_url,
             input_=input_,
         )
 
-        character_request.additional_properties = d
-        return character_request
+        ideogram_character_remix_body.additional_properties = d
+        return ideogram_character_remix_body
 
     @property
     def additional_keys(self) -> list[str]:

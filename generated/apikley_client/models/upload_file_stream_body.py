@@ -10,11 +10,11 @@ from attrs import field as _attrs_field
 from .. import types
 from ..types import UNSET, File, Unset
 
-T = TypeVar("T", bound="StreamUploadRequest")
+T = TypeVar("T", bound="UploadFileStreamBody")
 
 
 @_attrs_define
-class StreamUploadRequest:
+class UploadFileStreamBody:
     file: File
     """ The file to upload """
     upload_path: str
@@ -71,14 +71,14 @@ class StreamUploadRequest:
 
         file_name = d.pop("fileName", UNSET)
 
-        stream_upload_request = cls(
+        upload_file_stream_body = cls(
             file=file,
             upload_path=upload_path,
             file_name=file_name,
         )
 
-        stream_upload_request.additional_properties = d
-        return stream_upload_request
+        upload_file_stream_body.additional_properties = d
+        return upload_file_stream_body
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,22 +6,25 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.character_edit_model import CharacterEditModel, check_character_edit_model
+from ..models.ideogram_character_body_model import (
+    IdeogramCharacterBodyModel,
+    check_ideogram_character_body_model,
+)
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.character_edit_input import CharacterEditInput
+    from ..models.ideogram_character_body_input import IdeogramCharacterBodyInput
 
 
-T = TypeVar("T", bound="CharacterEditRequest")
+T = TypeVar("T", bound="IdeogramCharacterBody")
 
 
 @_attrs_define
-class CharacterEditRequest:
-    model: CharacterEditModel = "ideogram/character-edit"
+class IdeogramCharacterBody:
+    model: IdeogramCharacterBodyModel = "ideogram/character"
     """ The model name to use for generation. Required field.
 
-    - Must be `ideogram/character-edit` for this endpoint """
+    - Must be `ideogram/character` for this endpoint """
     call_back_url: str | Unset = UNSET
     """ The URL to receive generation task completion updates. Optional but recommended for production use.
 
@@ -29,7 +32,7 @@ class CharacterEditRequest:
     - Callback includes generated content URLs and task information
     - Your callback endpoint should accept POST requests with JSON payload containing results
     - Alternatively, use the Get Task Details endpoint to poll task status """
-    input_: CharacterEditInput | Unset = UNSET
+    input_: IdeogramCharacterBodyInput | Unset = UNSET
     """ Input parameters for the generation task """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -58,28 +61,28 @@ class CharacterEditRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.character_edit_input import CharacterEditInput  # noqa: PLC0415
+        from ..models.ideogram_character_body_input import IdeogramCharacterBodyInput  # noqa: PLC0415
 
         d = dict(src_dict)
-        model = check_character_edit_model(d.pop("model"))
+        model = check_ideogram_character_body_model(d.pop("model"))
 
         call_back_url = d.pop("callBackUrl", UNSET)
 
         _input_ = d.pop("input", UNSET)
-        input_: CharacterEditInput | Unset
+        input_: IdeogramCharacterBodyInput | Unset
         if isinstance(_input_, Unset):
             input_ = UNSET
         else:
-            input_ = CharacterEditInput.from_dict(_input_)
+            input_ = IdeogramCharacterBodyInput.from_dict(_input_)
 
-        character_edit_request = cls(
+        ideogram_character_body = cls(
             model=model,
             call_back_url=call_back_url,
             input_=input_,
         )
 
-        character_edit_request.additional_properties = d
-        return character_edit_request
+        ideogram_character_body.additional_properties = d
+        return ideogram_character_body
 
     @property
     def additional_keys(self) -> list[str]:

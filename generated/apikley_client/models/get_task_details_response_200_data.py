@@ -6,19 +6,22 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.task_details_state import TaskDetailsState, check_task_details_state
+from ..models.get_task_details_response_200_data_state import (
+    GetTaskDetailsResponse200DataState,
+    check_get_task_details_response_200_data_state,
+)
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="TaskDetails")
+T = TypeVar("T", bound="GetTaskDetailsResponse200Data")
 
 
 @_attrs_define
-class TaskDetails:
+class GetTaskDetailsResponse200Data:
     task_id: str | Unset = UNSET
     """ Task ID """
     model: str | Unset = UNSET
     """ Model name, e.g. `ideogram/character` """
-    state: TaskDetailsState | Unset = UNSET
+    state: GetTaskDetailsResponse200DataState | Unset = UNSET
     """ Task state """
     param: str | Unset = UNSET
     """ The original createTask request body, as a JSON string """
@@ -99,11 +102,11 @@ class TaskDetails:
         model = d.pop("model", UNSET)
 
         _state = d.pop("state", UNSET)
-        state: TaskDetailsState | Unset
+        state: GetTaskDetailsResponse200DataState | Unset
         if isinstance(_state, Unset):
             state = UNSET
         else:
-            state = check_task_details_state(_state)
+            state = check_get_task_details_response_200_data_state(_state)
 
         param = d.pop("param", UNSET)
 
@@ -121,7 +124,7 @@ class TaskDetails:
 
         update_time = d.pop("updateTime", UNSET)
 
-        task_details = cls(
+        get_task_details_response_200_data = cls(
             task_id=task_id,
             model=model,
             state=state,
@@ -135,8 +138,8 @@ class TaskDetails:
             update_time=update_time,
         )
 
-        task_details.additional_properties = d
-        return task_details
+        get_task_details_response_200_data.additional_properties = d
+        return get_task_details_response_200_data
 
     @property
     def additional_keys(self) -> list[str]:

@@ -8,37 +8,56 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="CreatedTask")
+T = TypeVar("T", bound="UploadFileUrlBody")
 
 
 @_attrs_define
-class CreatedTask:
-    task_id: str | Unset = UNSET
-    """ Task ID, can be used with Get Task Details endpoint to query task status """
+class UploadFileUrlBody:
+    file_url: str
+    """ URL of the file to upload """
+    upload_path: str
+    """ Upload path, without a leading or trailing slash """
+    file_name: str | Unset = UNSET
+    """ Optional file name. Reusing a fileName overwrites the existing file, so use unique names """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        task_id = self.task_id
+        file_url = self.file_url
+
+        upload_path = self.upload_path
+
+        file_name = self.file_name
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if task_id is not UNSET:
-            field_dict["taskId"] = task_id
+        field_dict.update(
+            {
+                "fileUrl": file_url,
+                "uploadPath": upload_path,
+            }
+        )
+        if file_name is not UNSET:
+            field_dict["fileName"] = file_name
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        task_id = d.pop("taskId", UNSET)
+        file_url = d.pop("fileUrl")
 
-        created_task = cls(
-            task_id=task_id,
+        upload_path = d.pop("uploadPath")
+
+        file_name = d.pop("fileName", UNSET)
+
+        upload_file_url_body = cls(
+            file_url=file_url,
+            upload_path=upload_path,
+            file_name=file_name,
         )
 
-        created_task.additional_properties = d
-        return created_task
+        upload_file_url_body.additional_properties = d
+        return upload_file_url_body
 
     @property
     def additional_keys(self) -> list[str]:

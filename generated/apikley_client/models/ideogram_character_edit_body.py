@@ -6,25 +6,27 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.character_remix_model import (
-    CharacterRemixModel,
-    check_character_remix_model,
+from ..models.ideogram_character_edit_body_model import (
+    IdeogramCharacterEditBodyModel,
+    check_ideogram_character_edit_body_model,
 )
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.character_remix_input import CharacterRemixInput
+    from ..models.ideogram_character_edit_body_input import (
+        IdeogramCharacterEditBodyInput,
+    )
 
 
-T = TypeVar("T", bound="CharacterRemixRequest")
+T = TypeVar("T", bound="IdeogramCharacterEditBody")
 
 
 @_attrs_define
-class CharacterRemixRequest:
-    model: CharacterRemixModel = "ideogram/character-remix"
+class IdeogramCharacterEditBody:
+    model: IdeogramCharacterEditBodyModel = "ideogram/character-edit"
     """ The model name to use for generation. Required field.
 
-    - Must be `ideogram/character-remix` for this endpoint """
+    - Must be `ideogram/character-edit` for this endpoint """
     call_back_url: str | Unset = UNSET
     """ The URL to receive generation task completion updates. Optional but recommended for production use.
 
@@ -32,7 +34,7 @@ class CharacterRemixRequest:
     - Callback includes generated content URLs and task information
     - Your callback endpoint should accept POST requests with JSON payload containing results
     - Alternatively, use the Get Task Details endpoint to poll task status """
-    input_: CharacterRemixInput | Unset = UNSET
+    input_: IdeogramCharacterEditBodyInput | Unset = UNSET
     """ Input parameters for the generation task """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -61,28 +63,30 @@ class CharacterRemixRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.character_remix_input import CharacterRemixInput  # noqa: PLC0415
+        from ..models.ideogram_character_edit_body_input import (
+            IdeogramCharacterEditBodyInput,  # noqa: PLC0415
+        )
 
         d = dict(src_dict)
-        model = check_character_remix_model(d.pop("model"))
+        model = check_ideogram_character_edit_body_model(d.pop("model"))
 
         call_back_url = d.pop("callBackUrl", UNSET)
 
         _input_ = d.pop("input", UNSET)
-        input_: CharacterRemixInput | Unset
+        input_: IdeogramCharacterEditBodyInput | Unset
         if isinstance(_input_, Unset):
             input_ = UNSET
         else:
-            input_ = CharacterRemixInput.from_dict(_input_)
+            input_ = IdeogramCharacterEditBodyInput.from_dict(_input_)
 
-        character_remix_request = cls(
+        ideogram_character_edit_body = cls(
             model=model,
             call_back_url=call_back_url,
             input_=input_,
         )
 
-        character_remix_request.additional_properties = d
-        return character_remix_request
+        ideogram_character_edit_body.additional_properties = d
+        return ideogram_character_edit_body
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,52 +6,58 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.num_images import NumImages, check_num_images
-from ..models.rendering_speed import RenderingSpeed, check_rendering_speed
-from ..models.style import Style, check_style
+from ..models.ideogram_character_body_input_image_size import (
+    IdeogramCharacterBodyInputImageSize,
+    check_ideogram_character_body_input_image_size,
+)
+from ..models.ideogram_character_body_input_num_images import (
+    IdeogramCharacterBodyInputNumImages,
+    check_ideogram_character_body_input_num_images,
+)
+from ..models.ideogram_character_body_input_rendering_speed import (
+    IdeogramCharacterBodyInputRenderingSpeed,
+    check_ideogram_character_body_input_rendering_speed,
+)
+from ..models.ideogram_character_body_input_style import (
+    IdeogramCharacterBodyInputStyle,
+    check_ideogram_character_body_input_style,
+)
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="CharacterEditInput")
+T = TypeVar("T", bound="IdeogramCharacterBodyInput")
 
 
 @_attrs_define
-class CharacterEditInput:
+class IdeogramCharacterBodyInput:
     """Input parameters for the generation task"""
 
     prompt: str
     """ The prompt to fill the masked part of the image. (Max length: 5000 characters) """
-    image_url: str
-    """ The image URL to generate an image from. Needs to match the dimensions of the mask. The image should be in
-    JPEG, PNG or WebP format (File URL after upload, not file content; Accepted types: image/jpeg, image/png,
-    image/webp; Max size: 10.0MB) """
-    mask_url: str
-    """ The mask URL to inpaint the image. Needs to match the dimensions of the input image. The mask should be in
-    JPEG, PNG or WebP format (File URL after upload, not file content; Accepted types: image/jpeg, image/png,
-    image/webp; Max size: 10.0MB) """
     reference_image_urls: list[str]
     """ A set of images to use as character references. Currently only 1 image is supported, rest will be ignored.
     (maximum total size 10MB across all character references). The images should be in JPEG, PNG or WebP format
     (File URL after upload, not file content; Accepted types: image/jpeg, image/png, image/webp; Max size: 10.0MB)
     """
-    rendering_speed: RenderingSpeed | Unset = "BALANCED"
+    rendering_speed: IdeogramCharacterBodyInputRenderingSpeed | Unset = "BALANCED"
     """ The rendering speed to use. Default value: "BALANCED" """
-    style: Style | Unset = "AUTO"
+    style: IdeogramCharacterBodyInputStyle | Unset = "AUTO"
     """ The style type to generate with. Cannot be used with style_codes. Default value: "AUTO" """
     expand_prompt: bool | Unset = UNSET
     """ Determine if MagicPrompt should be used in generating the request or not. Default value: true (Boolean value
     (true/false)) """
-    num_images: NumImages | Unset = "1"
+    num_images: IdeogramCharacterBodyInputNumImages | Unset = "1"
     """ Select description """
+    image_size: IdeogramCharacterBodyInputImageSize | Unset = "square_hd"
+    """ The resolution of the generated image Default value: square_hd """
     seed: int | Unset = UNSET
     """ Seed for the random number generator """
+    negative_prompt: str | Unset = UNSET
+    """ Description of what to exclude from an image. Descriptions in the prompt take precedence to descriptions in
+    the negative prompt. Default value: "" (Max length: 5000 characters) """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         prompt = self.prompt
-
-        image_url = self.image_url
-
-        mask_url = self.mask_url
 
         reference_image_urls = self.reference_image_urls
 
@@ -69,15 +75,19 @@ class CharacterEditInput:
         if not isinstance(self.num_images, Unset):
             num_images = self.num_images
 
+        image_size: str | Unset = UNSET
+        if not isinstance(self.image_size, Unset):
+            image_size = self.image_size
+
         seed = self.seed
+
+        negative_prompt = self.negative_prompt
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "prompt": prompt,
-                "image_url": image_url,
-                "mask_url": mask_url,
                 "reference_image_urls": reference_image_urls,
             }
         )
@@ -89,8 +99,12 @@ class CharacterEditInput:
             field_dict["expand_prompt"] = expand_prompt
         if num_images is not UNSET:
             field_dict["num_images"] = num_images
+        if image_size is not UNSET:
+            field_dict["image_size"] = image_size
         if seed is not UNSET:
             field_dict["seed"] = seed
+        if negative_prompt is not UNSET:
+            field_dict["negative_prompt"] = negative_prompt
 
         return field_dict
 
@@ -99,51 +113,58 @@ class CharacterEditInput:
         d = dict(src_dict)
         prompt = d.pop("prompt")
 
-        image_url = d.pop("image_url")
-
-        mask_url = d.pop("mask_url")
-
         reference_image_urls = cast(list[str], d.pop("reference_image_urls"))
 
         _rendering_speed = d.pop("rendering_speed", UNSET)
-        rendering_speed: RenderingSpeed | Unset
+        rendering_speed: IdeogramCharacterBodyInputRenderingSpeed | Unset
         if isinstance(_rendering_speed, Unset):
             rendering_speed = UNSET
         else:
-            rendering_speed = check_rendering_speed(_rendering_speed)
+            rendering_speed = check_ideogram_character_body_input_rendering_speed(
+                _rendering_speed
+            )
 
         _style = d.pop("style", UNSET)
-        style: Style | Unset
+        style: IdeogramCharacterBodyInputStyle | Unset
         if isinstance(_style, Unset):
             style = UNSET
         else:
-            style = check_style(_style)
+            style = check_ideogram_character_body_input_style(_style)
 
         expand_prompt = d.pop("expand_prompt", UNSET)
 
         _num_images = d.pop("num_images", UNSET)
-        num_images: NumImages | Unset
+        num_images: IdeogramCharacterBodyInputNumImages | Unset
         if isinstance(_num_images, Unset):
             num_images = UNSET
         else:
-            num_images = check_num_images(_num_images)
+            num_images = check_ideogram_character_body_input_num_images(_num_images)
+
+        _image_size = d.pop("image_size", UNSET)
+        image_size: IdeogramCharacterBodyInputImageSize | Unset
+        if isinstance(_image_size, Unset):
+            image_size = UNSET
+        else:
+            image_size = check_ideogram_character_body_input_image_size(_image_size)
 
         seed = d.pop("seed", UNSET)
 
-        character_edit_input = cls(
+        negative_prompt = d.pop("negative_prompt", UNSET)
+
+        ideogram_character_body_input = cls(
             prompt=prompt,
-            image_url=image_url,
-            mask_url=mask_url,
             reference_image_urls=reference_image_urls,
             rendering_speed=rendering_speed,
             style=style,
             expand_prompt=expand_prompt,
             num_images=num_images,
+            image_size=image_size,
             seed=seed,
+            negative_prompt=negative_prompt,
         )
 
-        character_edit_input.additional_properties = d
-        return character_edit_input
+        ideogram_character_body_input.additional_properties = d
+        return ideogram_character_body_input
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,62 +6,61 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.image_size import ImageSize, check_image_size
-from ..models.num_images import NumImages, check_num_images
-from ..models.rendering_speed import RenderingSpeed, check_rendering_speed
-from ..models.style import Style, check_style
+from ..models.ideogram_character_edit_body_input_num_images import (
+    IdeogramCharacterEditBodyInputNumImages,
+    check_ideogram_character_edit_body_input_num_images,
+)
+from ..models.ideogram_character_edit_body_input_rendering_speed import (
+    IdeogramCharacterEditBodyInputRenderingSpeed,
+    check_ideogram_character_edit_body_input_rendering_speed,
+)
+from ..models.ideogram_character_edit_body_input_style import (
+    IdeogramCharacterEditBodyInputStyle,
+    check_ideogram_character_edit_body_input_style,
+)
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="CharacterRemixInput")
+T = TypeVar("T", bound="IdeogramCharacterEditBodyInput")
 
 
 @_attrs_define
-class CharacterRemixInput:
+class IdeogramCharacterEditBodyInput:
     """Input parameters for the generation task"""
 
     prompt: str
-    """ The prompt to remix the image with. (Max length: 5000 characters) """
+    """ The prompt to fill the masked part of the image. (Max length: 5000 characters) """
     image_url: str
-    """ The image URL to remix. The image should be in JPEG, PNG or WebP format (File URL after upload, not file
-    content; Accepted types: image/jpeg, image/png, image/webp; Max size: 10.0MB) """
+    """ The image URL to generate an image from. Needs to match the dimensions of the mask. The image should be in
+    JPEG, PNG or WebP format (File URL after upload, not file content; Accepted types: image/jpeg, image/png,
+    image/webp; Max size: 10.0MB) """
+    mask_url: str
+    """ The mask URL to inpaint the image. Needs to match the dimensions of the input image. The mask should be in
+    JPEG, PNG or WebP format (File URL after upload, not file content; Accepted types: image/jpeg, image/png,
+    image/webp; Max size: 10.0MB) """
     reference_image_urls: list[str]
     """ A set of images to use as character references. Currently only 1 image is supported, rest will be ignored.
     (maximum total size 10MB across all character references). The images should be in JPEG, PNG or WebP format
     (File URL after upload, not file content; Accepted types: image/jpeg, image/png, image/webp; Max size: 10.0MB)
     """
-    rendering_speed: RenderingSpeed | Unset = "BALANCED"
+    rendering_speed: IdeogramCharacterEditBodyInputRenderingSpeed | Unset = "BALANCED"
     """ The rendering speed to use. Default value: "BALANCED" """
-    style: Style | Unset = "AUTO"
+    style: IdeogramCharacterEditBodyInputStyle | Unset = "AUTO"
     """ The style type to generate with. Cannot be used with style_codes. Default value: "AUTO" """
     expand_prompt: bool | Unset = UNSET
     """ Determine if MagicPrompt should be used in generating the request or not. Default value: true (Boolean value
     (true/false)) """
-    image_size: ImageSize | Unset = "square_hd"
-    """ The resolution of the generated image Default value: square_hd """
-    num_images: NumImages | Unset = "1"
+    num_images: IdeogramCharacterEditBodyInputNumImages | Unset = "1"
     """ Select description """
     seed: int | Unset = UNSET
     """ Seed for the random number generator """
-    strength: float | Unset = 0.8
-    """ Strength of the input image in the remix. Default value: 0.8 (Range: 0.1 to 1, step 0.1) """
-    negative_prompt: str | Unset = UNSET
-    """ Description of what to exclude from an image. Descriptions in the prompt take precedence to descriptions in
-    the negative prompt. Default value: "" (Max length: 500 characters) """
-    image_urls: list[str] | Unset = UNSET
-    """ A set of images to use as style references (maximum total size 10MB across all style references). The images
-    should be in JPEG, PNG or WebP format (File URL after upload, not file content; Accepted types: image/jpeg,
-    image/png, image/webp; Max size: 10.0MB) """
-    reference_mask_urls: str | Unset = UNSET
-    """ A set of masks to apply to the character references. Currently only 1 mask is supported, rest will be
-    ignored. (maximum total size 10MB across all character references). The masks should be in JPEG, PNG or WebP
-    format (File URL after upload, not file content; Accepted types: image/jpeg, image/png, image/webp; Max size:
-    10.0MB) """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         prompt = self.prompt
 
         image_url = self.image_url
+
+        mask_url = self.mask_url
 
         reference_image_urls = self.reference_image_urls
 
@@ -75,25 +74,11 @@ class CharacterRemixInput:
 
         expand_prompt = self.expand_prompt
 
-        image_size: str | Unset = UNSET
-        if not isinstance(self.image_size, Unset):
-            image_size = self.image_size
-
         num_images: str | Unset = UNSET
         if not isinstance(self.num_images, Unset):
             num_images = self.num_images
 
         seed = self.seed
-
-        strength = self.strength
-
-        negative_prompt = self.negative_prompt
-
-        image_urls: list[str] | Unset = UNSET
-        if not isinstance(self.image_urls, Unset):
-            image_urls = self.image_urls
-
-        reference_mask_urls = self.reference_mask_urls
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -101,6 +86,7 @@ class CharacterRemixInput:
             {
                 "prompt": prompt,
                 "image_url": image_url,
+                "mask_url": mask_url,
                 "reference_image_urls": reference_image_urls,
             }
         )
@@ -110,20 +96,10 @@ class CharacterRemixInput:
             field_dict["style"] = style
         if expand_prompt is not UNSET:
             field_dict["expand_prompt"] = expand_prompt
-        if image_size is not UNSET:
-            field_dict["image_size"] = image_size
         if num_images is not UNSET:
             field_dict["num_images"] = num_images
         if seed is not UNSET:
             field_dict["seed"] = seed
-        if strength is not UNSET:
-            field_dict["strength"] = strength
-        if negative_prompt is not UNSET:
-            field_dict["negative_prompt"] = negative_prompt
-        if image_urls is not UNSET:
-            field_dict["image_urls"] = image_urls
-        if reference_mask_urls is not UNSET:
-            field_dict["reference_mask_urls"] = reference_mask_urls
 
         return field_dict
 
@@ -134,66 +110,53 @@ class CharacterRemixInput:
 
         image_url = d.pop("image_url")
 
+        mask_url = d.pop("mask_url")
+
         reference_image_urls = cast(list[str], d.pop("reference_image_urls"))
 
         _rendering_speed = d.pop("rendering_speed", UNSET)
-        rendering_speed: RenderingSpeed | Unset
+        rendering_speed: IdeogramCharacterEditBodyInputRenderingSpeed | Unset
         if isinstance(_rendering_speed, Unset):
             rendering_speed = UNSET
         else:
-            rendering_speed = check_rendering_speed(_rendering_speed)
+            rendering_speed = check_ideogram_character_edit_body_input_rendering_speed(
+                _rendering_speed
+            )
 
         _style = d.pop("style", UNSET)
-        style: Style | Unset
+        style: IdeogramCharacterEditBodyInputStyle | Unset
         if isinstance(_style, Unset):
             style = UNSET
         else:
-            style = check_style(_style)
+            style = check_ideogram_character_edit_body_input_style(_style)
 
         expand_prompt = d.pop("expand_prompt", UNSET)
 
-        _image_size = d.pop("image_size", UNSET)
-        image_size: ImageSize | Unset
-        if isinstance(_image_size, Unset):
-            image_size = UNSET
-        else:
-            image_size = check_image_size(_image_size)
-
         _num_images = d.pop("num_images", UNSET)
-        num_images: NumImages | Unset
+        num_images: IdeogramCharacterEditBodyInputNumImages | Unset
         if isinstance(_num_images, Unset):
             num_images = UNSET
         else:
-            num_images = check_num_images(_num_images)
+            num_images = check_ideogram_character_edit_body_input_num_images(
+                _num_images
+            )
 
         seed = d.pop("seed", UNSET)
 
-        strength = d.pop("strength", UNSET)
-
-        negative_prompt = d.pop("negative_prompt", UNSET)
-
-        image_urls = cast(list[str], d.pop("image_urls", UNSET))
-
-        reference_mask_urls = d.pop("reference_mask_urls", UNSET)
-
-        character_remix_input = cls(
+        ideogram_character_edit_body_input = cls(
             prompt=prompt,
             image_url=image_url,
+            mask_url=mask_url,
             reference_image_urls=reference_image_urls,
             rendering_speed=rendering_speed,
             style=style,
             expand_prompt=expand_prompt,
-            image_size=image_size,
             num_images=num_images,
             seed=seed,
-            strength=strength,
-            negative_prompt=negative_prompt,
-            image_urls=image_urls,
-            reference_mask_urls=reference_mask_urls,
         )
 
-        character_remix_input.additional_properties = d
-        return character_remix_input
+        ideogram_character_edit_body_input.additional_properties = d
+        return ideogram_character_edit_body_input
 
     @property
     def additional_keys(self) -> list[str]:

@@ -1,31 +1,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.task_details_response_code import (
-    TaskDetailsResponseCode,
-    check_task_details_response_code,
-)
+from ..models.api_response_code import ApiResponseCode, check_api_response_code
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.task_details import TaskDetails
-
-
-T = TypeVar("T", bound="TaskDetailsResponse")
+T = TypeVar("T", bound="GetDownloadUrlResponse200")
 
 
 @_attrs_define
-class TaskDetailsResponse:
-    code: TaskDetailsResponseCode | Unset = UNSET
+class GetDownloadUrlResponse200:
+    code: ApiResponseCode | Unset = UNSET
     """ Response status code
 
     - **200**: Success - Request has been processed successfully
-    - **400**: Bad Request - taskId parameter is required
     - **401**: Unauthorized - Authentication credentials are missing or invalid
     - **402**: Insufficient Credits - Account does not have enough credits to perform the operation
     - **404**: Not Found - The requested resource or endpoint does not exist
@@ -37,7 +29,8 @@ class TaskDetailsResponse:
     - **505**: Feature Disabled - The requested feature is currently disabled """
     msg: str | Unset = UNSET
     """ Response message, error description when failed """
-    data: TaskDetails | Unset = UNSET
+    data: str | Unset = UNSET
+    """ Temporary download URL, valid for 20 minutes """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -47,9 +40,7 @@ class TaskDetailsResponse:
 
         msg = self.msg
 
-        data: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.data, Unset):
-            data = self.data.to_dict()
+        data = self.data
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -65,33 +56,26 @@ class TaskDetailsResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.task_details import TaskDetails  # noqa: PLC0415
-
         d = dict(src_dict)
         _code = d.pop("code", UNSET)
-        code: TaskDetailsResponseCode | Unset
+        code: ApiResponseCode | Unset
         if isinstance(_code, Unset):
             code = UNSET
         else:
-            code = check_task_details_response_code(_code)
+            code = check_api_response_code(_code)
 
         msg = d.pop("msg", UNSET)
 
-        _data = d.pop("data", UNSET)
-        data: TaskDetails | Unset
-        if isinstance(_data, Unset):
-            data = UNSET
-        else:
-            data = TaskDetails.from_dict(_data)
+        data = d.pop("data", UNSET)
 
-        task_details_response = cls(
+        get_download_url_response_200 = cls(
             code=code,
             msg=msg,
             data=data,
         )
 
-        task_details_response.additional_properties = d
-        return task_details_response
+        get_download_url_response_200.additional_properties = d
+        return get_download_url_response_200
 
     @property
     def additional_keys(self) -> list[str]:

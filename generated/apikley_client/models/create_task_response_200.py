@@ -1,20 +1,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.response_code import ResponseCode, check_response_code
+from ..models.api_response_code import ApiResponseCode, check_api_response_code
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="CreditBalanceResponse")
+if TYPE_CHECKING:
+    from ..models.create_task_response_200_data import CreateTaskResponse200Data
+
+
+T = TypeVar("T", bound="CreateTaskResponse200")
 
 
 @_attrs_define
-class CreditBalanceResponse:
-    code: ResponseCode | Unset = UNSET
+class CreateTaskResponse200:
+    code: ApiResponseCode | Unset = UNSET
     """ Response status code
 
     - **200**: Success - Request has been processed successfully
@@ -29,8 +33,7 @@ class CreditBalanceResponse:
     - **505**: Feature Disabled - The requested feature is currently disabled """
     msg: str | Unset = UNSET
     """ Response message, error description when failed """
-    data: float | Unset = UNSET
-    """ Remaining credit balance """
+    data: CreateTaskResponse200Data | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -40,7 +43,9 @@ class CreditBalanceResponse:
 
         msg = self.msg
 
-        data = self.data
+        data: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.data, Unset):
+            data = self.data.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -56,26 +61,33 @@ class CreditBalanceResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.create_task_response_200_data import CreateTaskResponse200Data  # noqa: PLC0415
+
         d = dict(src_dict)
         _code = d.pop("code", UNSET)
-        code: ResponseCode | Unset
+        code: ApiResponseCode | Unset
         if isinstance(_code, Unset):
             code = UNSET
         else:
-            code = check_response_code(_code)
+            code = check_api_response_code(_code)
 
         msg = d.pop("msg", UNSET)
 
-        data = d.pop("data", UNSET)
+        _data = d.pop("data", UNSET)
+        data: CreateTaskResponse200Data | Unset
+        if isinstance(_data, Unset):
+            data = UNSET
+        else:
+            data = CreateTaskResponse200Data.from_dict(_data)
 
-        credit_balance_response = cls(
+        create_task_response_200 = cls(
             code=code,
             msg=msg,
             data=data,
         )
 
-        credit_balance_response.additional_properties = d
-        return credit_balance_response
+        create_task_response_200.additional_properties = d
+        return create_task_response_200
 
     @property
     def additional_keys(self) -> list[str]:

@@ -1,23 +1,33 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.response_code import ResponseCode, check_response_code
+from ..models.get_task_details_response_200_code import (
+    GetTaskDetailsResponse200Code,
+    check_get_task_details_response_200_code,
+)
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="DownloadUrlResponse")
+if TYPE_CHECKING:
+    from ..models.get_task_details_response_200_data import (
+        GetTaskDetailsResponse200Data,
+    )
+
+
+T = TypeVar("T", bound="GetTaskDetailsResponse200")
 
 
 @_attrs_define
-class DownloadUrlResponse:
-    code: ResponseCode | Unset = UNSET
+class GetTaskDetailsResponse200:
+    code: GetTaskDetailsResponse200Code | Unset = UNSET
     """ Response status code
 
     - **200**: Success - Request has been processed successfully
+    - **400**: Bad Request - taskId parameter is required
     - **401**: Unauthorized - Authentication credentials are missing or invalid
     - **402**: Insufficient Credits - Account does not have enough credits to perform the operation
     - **404**: Not Found - The requested resource or endpoint does not exist
@@ -29,8 +39,7 @@ class DownloadUrlResponse:
     - **505**: Feature Disabled - The requested feature is currently disabled """
     msg: str | Unset = UNSET
     """ Response message, error description when failed """
-    data: str | Unset = UNSET
-    """ Temporary download URL, valid for 20 minutes """
+    data: GetTaskDetailsResponse200Data | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -40,7 +49,9 @@ class DownloadUrlResponse:
 
         msg = self.msg
 
-        data = self.data
+        data: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.data, Unset):
+            data = self.data.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -56,26 +67,35 @@ class DownloadUrlResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.get_task_details_response_200_data import (
+            GetTaskDetailsResponse200Data,  # noqa: PLC0415
+        )
+
         d = dict(src_dict)
         _code = d.pop("code", UNSET)
-        code: ResponseCode | Unset
+        code: GetTaskDetailsResponse200Code | Unset
         if isinstance(_code, Unset):
             code = UNSET
         else:
-            code = check_response_code(_code)
+            code = check_get_task_details_response_200_code(_code)
 
         msg = d.pop("msg", UNSET)
 
-        data = d.pop("data", UNSET)
+        _data = d.pop("data", UNSET)
+        data: GetTaskDetailsResponse200Data | Unset
+        if isinstance(_data, Unset):
+            data = UNSET
+        else:
+            data = GetTaskDetailsResponse200Data.from_dict(_data)
 
-        download_url_response = cls(
+        get_task_details_response_200 = cls(
             code=code,
             msg=msg,
             data=data,
         )
 
-        download_url_response.additional_properties = d
-        return download_url_response
+        get_task_details_response_200.additional_properties = d
+        return get_task_details_response_200
 
     @property
     def additional_keys(self) -> list[str]:

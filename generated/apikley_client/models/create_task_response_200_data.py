@@ -8,56 +8,37 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="Base64UploadRequest")
+T = TypeVar("T", bound="CreateTaskResponse200Data")
 
 
 @_attrs_define
-class Base64UploadRequest:
-    base_64_data: str
-    """ The file content, Base64-encoded """
-    upload_path: str
-    """ Upload path, without a leading or trailing slash """
-    file_name: str | Unset = UNSET
-    """ Optional file name. Reusing a fileName overwrites the existing file, so use unique names """
+class CreateTaskResponse200Data:
+    task_id: str | Unset = UNSET
+    """ Task ID, can be used with Get Task Details endpoint to query task status """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        base_64_data = self.base_64_data
-
-        upload_path = self.upload_path
-
-        file_name = self.file_name
+        task_id = self.task_id
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "base64Data": base_64_data,
-                "uploadPath": upload_path,
-            }
-        )
-        if file_name is not UNSET:
-            field_dict["fileName"] = file_name
+        field_dict.update({})
+        if task_id is not UNSET:
+            field_dict["taskId"] = task_id
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        base_64_data = d.pop("base64Data")
+        task_id = d.pop("taskId", UNSET)
 
-        upload_path = d.pop("uploadPath")
-
-        file_name = d.pop("fileName", UNSET)
-
-        base64_upload_request = cls(
-            base_64_data=base_64_data,
-            upload_path=upload_path,
-            file_name=file_name,
+        create_task_response_200_data = cls(
+            task_id=task_id,
         )
 
-        base64_upload_request.additional_properties = d
-        return base64_upload_request
+        create_task_response_200_data.additional_properties = d
+        return create_task_response_200_data
 
     @property
     def additional_keys(self) -> list[str]:
