@@ -56,14 +56,14 @@ class IdeogramCharacterRemixBodyInput:
     """ Seed for the random number generator """
     strength: float | Unset = 0.8
     """ Strength of the input image in the remix. Default value: 0.8 (Range: 0.1 to 1, step 0.1) """
-    negative_prompt: str | Unset = UNSET
+    negative_prompt: str | Unset = ""
     """ Description of what to exclude from an image. Descriptions in the prompt take precedence to descriptions in
     the negative prompt. Default value: "" (Max length: 500 characters) """
     image_urls: list[str] | Unset = UNSET
     """ A set of images to use as style references (maximum total size 10MB across all style references). The images
     should be in JPEG, PNG or WebP format (File URL after upload, not file content; Accepted types: image/jpeg,
     image/png, image/webp; Max size: 10.0MB) """
-    reference_mask_urls: str | Unset = UNSET
+    reference_mask_urls: str | Unset = ""
     """ A set of masks to apply to the character references. Currently only 1 mask is supported, rest will be
     ignored. (maximum total size 10MB across all character references). The masks should be in JPEG, PNG or WebP
     format (File URL after upload, not file content; Accepted types: image/jpeg, image/png, image/webp; Max size:
