@@ -1,9 +1,10 @@
 """Every check and chore of the project, one session each.
 
-nox                    # lint, typecheck, drift, and the tests on every claimed Python
+nox                    # lint, typecheck, drift, corpus, and the tests on every claimed Python
 nox -s lowest          # the tests with the lowest dependency versions pyproject.toml allows
 nox -s generate        # openapi/ -> generated/apikley_client (ideogram_facade._generated),
                        # the typed surface (tools/surface.py), _async_client.py -> _client.py
+nox -s corpus          # one-document vendor changes: each regenerates, is summarised, works
 nox -s update_spec     # fetch the vendor's documents, summarise the change (also in
                        # CHANGELOG.md), then generate
 nox -s update_spec -- http://127.0.0.1:8000   # ... from a mirror instead
@@ -25,7 +26,7 @@ import nox
 # Plain `nox` leaves out `lowest`: the lower bounds can break only when pyproject.toml's ranges
 # or the code's use of a dependency change, and that session would double the run's time.
 # .ci/run runs it on its own, so every submission is still checked against them.
-nox.options.sessions = ["lint", "typecheck", "drift", "tests"]
+nox.options.sessions = ["lint", "typecheck", "drift", "corpus", "tests"]
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 
@@ -74,6 +75,17 @@ def drift(session: nox.Session) -> None:
     openapi/ and the async client make."""
     session.install(*group("codegen"))
     session.run("python", "tools/codegen.py", "drift")
+
+
+@nox.session(python=PYTHON)
+def corpus(session: nox.Session) -> None:
+    """One-document vendor changes, each applied to a copy of the checkout, regenerated with no
+    other edit, summarised, and used through the fake (tests/codegen/test_corpus.py): a
+    generator run and a process each, so a session of its own."""
+    session.install("-e", ".[cli]", *group("test"), *group("codegen"))
+    # Each case is CPU-bound (the generator, ruff, a process): one worker a core.
+    workers = ["-n", str(os.cpu_count() or 1)]
+    session.run("pytest", *workers, "-m", "corpus", "tests/codegen/test_corpus.py")
 
 
 @nox.session(python=PYTHON)

@@ -123,3 +123,26 @@ def test_help_names_what_each_model_takes(fake: FakeApikley) -> None:
     text = " ".join(run_cli("submit", "--help", env=cli_env(fake)).stdout.split())
     assert "--model {character,character-edit,character-remix}" in text
     assert "character-remix --image (required), --style-image, --reference-mask," in text
+
+
+def test_input_sends_a_field_the_spec_does_not_know_and_refuses_one_it_does(
+    fake: FakeApikley, tmp_path: Path
+) -> None:
+    result = run_cli(
+        "submit", "a", "--reference", URL, "--input", 'style_codes=["a1b2"]',
+        "--input", "weight=0.5",
+        env=cli_env(fake),
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    (task,) = fake.tasks.values()
+    assert task.body["input"]["style_codes"] == ["a1b2"]
+    assert task.body["input"]["weight"] == 0.5
+    for argument, message in [
+        ("seed=3", "a field of ideogram/character that is checked"),
+        ("note=plain words", "is not JSON"),
+        ("no-equals", "takes KEY=JSON"),
+    ]:
+        refused = run_cli("submit", "a", "--reference", URL, "--input", argument, env=cli_env(fake))
+        assert refused.code == 5, (argument, refused.stderr)
+        assert message in refused.stderr, (argument, refused.stderr)
+    assert fake.creates_received == 1

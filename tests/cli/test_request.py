@@ -63,3 +63,15 @@ def test_text_becomes_the_type_of_the_spec_and_then_is_checked() -> None:
 def test_an_unknown_field_names_the_known_ones() -> None:
     with pytest.raises(RequestError, match=r"unknown field 'colour'.*rendering_speed.*speed"):
         build(colour="red")
+
+
+def test_a_line_s_input_is_sent_as_extra_input_and_changes_its_key() -> None:
+    plain = build()
+    extra = build(input={"style_codes": ["a1b2"]})
+    assert extra.extra_input == {"style_codes": ["a1b2"]}
+    assert extra.arguments()["extra_input"] == {"style_codes": ["a1b2"]}
+    assert build(input='{"style_codes": ["a1b2"]}').extra_input == extra.extra_input  # CSV
+    assert extra.key() != plain.key()
+    assert "extra_input" not in plain.arguments()
+    with pytest.raises(RequestError, match="input must be a JSON object"):
+        build(input="[1, 2]")

@@ -395,6 +395,11 @@ def test_an_update_prints_the_summary_and_adds_it_to_the_changelog_once(
 ) -> None:
     original = changelog.read_text(encoding="utf-8")
     released = original[original.index("\n## [0.1.0]") :]
+    # The vendor changes listed already, if any: kept, and the new ones come after them.
+    kept = unreleased(original)
+    heading = kept.index(specdiff.SECTION) if specdiff.SECTION in kept else len(kept)
+    listed = [line for line in kept[heading + 1 :] if line.strip()]
+    original_rest = kept[:heading]
     before = specdiff.load(specs)
     edit(specs, CHARACTER, swap_choice)
 
@@ -406,8 +411,8 @@ def test_an_update_prints_the_summary_and_adds_it_to_the_changelog_once(
         f'- {CREATE}: request field `input.style`: new choice "ANIME"',
     ]
     heading = section.index(specdiff.SECTION)
-    assert section[heading:] == [specdiff.SECTION, "", *items, ""]
-    assert section[:heading] == unreleased(original), "what was there stays as it was"
+    assert section[heading:] == [specdiff.SECTION, "", *listed, *items, ""]
+    assert section[:heading] == original_rest, "what was there stays as it was"
     assert changelog.read_text(encoding="utf-8").endswith(released), "releases stay as they are"
 
     once = changelog.read_text(encoding="utf-8")
@@ -423,6 +428,7 @@ def test_an_update_prints_the_summary_and_adds_it_to_the_changelog_once(
     assert section[section.index(specdiff.SECTION) :] == [
         specdiff.SECTION,
         "",
+        *listed,
         *items,
         f"- {POLL}: new response field `data.progress`",
         "",

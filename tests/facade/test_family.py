@@ -197,3 +197,32 @@ def test_the_fake_refuses_a_body_its_model_s_schema_refuses(
     assert answer["code"] == 422
     assert problem in answer["msg"]
     assert fake.creates_accepted == 0
+
+
+def test_extra_input_is_sent_as_is_beside_the_checked_fields(
+    client: Guarded, fake: FakeApikley
+) -> None:
+    extra = {"style_codes": ["a1b2c3d4"], "character_strength": {"face": 0.9}}
+    client.generate("a knight", URL, seed=3, extra_input=extra)
+    inputs = sent(fake)["input"]
+    assert inputs["style_codes"] == ["a1b2c3d4"]
+    assert inputs["character_strength"] == {"face": 0.9}
+    assert inputs["seed"] == 3
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"seed": 4}, "extra_input names 'seed', a field of ideogram/character that is checked"),
+        ({"image_url": URL}, "pass it as image="),
+        ({"when": object()}, r"extra_input\['when'\] is not JSON"),
+    ],
+)
+def test_extra_input_never_overrides_a_checked_field_and_costs_no_request(
+    client: Guarded, fake: FakeApikley, extra: dict[str, Any], message: str
+) -> None:
+    arguments = {"image": URL} if "image_url" in extra else {}
+    model = REMIX if arguments else "ideogram/character"
+    with pytest.raises(InvalidRequestError, match=message):
+        client.submit("a knight", URL, model=model, extra_input=extra, **arguments)
+    assert_nothing_sent(fake)
