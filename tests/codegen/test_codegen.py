@@ -8,8 +8,9 @@ import json
 import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openapi_spec_validator import validate
@@ -213,4 +214,45 @@ def test_update_rewrites_changed_documents_and_regenerates(
     assert (
         '"cancelled"'
         in (package / "models" / "get_task_details_response_200_data_state.py").read_text()
+    )
+
+
+def remix_inputs(spec: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = spec["paths"]["/api/v1/jobs/createTask"]["post"]["requestBody"][
+        "content"
+    ]["application/json"]["schema"]["properties"]["input"]["properties"]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (
+            lambda p: p["image_size"].update(type="strange"),
+            "schema IdeogramCharacterRemixBody, field input.image_size: openapi-python-client "
+            "cannot generate it: Input should be 'string'",
+        ),
+        (
+            lambda p: p.update(pose={"$ref": "#/components/schemas/Nowhere"}),
+            "schema IdeogramCharacterRemixBody, field input.pose: openapi-python-client cannot "
+            "generate it: Could not find reference",
+        ),
+    ],
+    ids=["bad type", "dangling ref"],
+)
+def test_a_document_the_generator_cannot_read_is_named_in_one_line(
+    specs: Path, tmp_path: Path, change: Callable[[dict[str, Any]], object], says: str
+) -> None:
+    document = specs / "market/ideogram/character-remix.json"
+    spec = json.loads(document.read_text())
+    change(remix_inputs(spec))
+    document.write_text(json.dumps(spec, indent=2))
+    with pytest.raises(codegen.CodegenError) as raised:
+        codegen.generate(tmp_path / "generated", specs)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith(f"openapi/market/ideogram/character-remix.json: {says}")
+    assert message.endswith(
+        "keep the last good document (`git checkout "
+        "openapi/market/ideogram/character-remix.json`) until the generator can read it"
     )
