@@ -20,13 +20,16 @@ from ._exitcodes import PROG, CliError, ExitCode, Interrupted, say
 from ._gallery import Card, card_of
 from ._output import emit_json, emit_lines, paths_json, task_json
 from ._request import Request, is_url
-from ._settings import sync_client
+from ._settings import check_key, sync_client
 
 
-def output_folder(out: Path) -> Path:
-    """`out`, created if missing and proven writable (a byte written to a probe file): before
+def output_folder(args: argparse.Namespace) -> Path:
+    """`--out`, created if missing and proven writable (a byte written to a probe file): before
     anything is uploaded or submitted, so that a folder that cannot take the images costs
-    nothing."""
+    nothing; and after the key is checked, so that a command refused at once leaves no empty
+    folder behind."""
+    check_key(args.sandbox)
+    out: Path = args.out
     probe = out / f".ideogram-character-probe-{uuid.uuid4().hex}"
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -117,8 +120,8 @@ def _interrupted(
 
 def generate(args: argparse.Namespace) -> int:
     request = Request.from_args(args)
-    out = output_folder(args.out)
     check_images(request)
+    out = output_folder(args)
     task_id: str | None = None
     submitting = False
     with sync_client(args) as client, closing(status_line()) as line:
@@ -141,7 +144,9 @@ def generate(args: argparse.Namespace) -> int:
             files = client.download(task, out)
         except (KeyboardInterrupt, Interrupted) as stop:
             raise _interrupted(stop, task_id, submitting, out) from None
-    _show(out, card_of(request, task_id, "done", task_id=task_id, files=[str(f) for f in files]))
+    card = card_of(request, task_id, "done", task_id=task_id, files=[str(f) for f in files])
+    if _show(out, card) is None:
+        say(f"generate: open {out / gallery.FILE_NAME} to see the images and what made them")
     if args.json:
         emit_json(
             {
@@ -156,11 +161,13 @@ def generate(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _show(out: Path, card: Card) -> None:
-    """The task on the folder's index.html; a page that cannot be written is only noted."""
+def _show(out: Path, card: Card) -> str | None:
+    """The task on the folder's index.html; a page that cannot be written is only noted.
+    Why it could not be written, or None."""
     trouble = gallery.add(out, card)
     if trouble is not None:
         say(f"generate: no gallery: {trouble}")
+    return trouble
 
 
 def submit(args: argparse.Namespace) -> int:
@@ -233,7 +240,7 @@ def wait(args: argparse.Namespace) -> int:
 
 
 def download(args: argparse.Namespace) -> int:
-    out = output_folder(args.out)
+    out = output_folder(args)
     with sync_client(args) as client, sandbox_task(args):
         task = _wait(client, args)
         files = client.download(task, out, overwrite=args.overwrite)
@@ -317,7 +324,7 @@ def tasks(args: argparse.Namespace) -> int:
 
 def resume(args: argparse.Namespace) -> int:
     """Wait for the journal's unfinished tasks and save their images into --out."""
-    out = output_folder(args.out)
+    out = output_folder(args)
     with _journal_client(args) as client, closing(status_line()) as line:
         line.set(f"resuming the tasks of {args.journal}")
         ended = client.resume(out, timeout=args.timeout)
