@@ -57,10 +57,15 @@ def rename(spec: Spec, old: str, new: str) -> None:
     schema["required"] = [new if k == old else k for k in schema.get("required", [])]
 
 
-def task_state(spec: Spec) -> Spec:
+def task_fields(spec: Spec) -> Spec:
     answer = spec["paths"]["/api/v1/jobs/recordInfo"]["get"]["responses"]["200"]
     schema = answer["content"]["application/json"]["schema"]["allOf"][1]
-    state: Spec = schema["properties"]["data"]["properties"]["state"]
+    fields: Spec = schema["properties"]["data"]["properties"]
+    return fields
+
+
+def task_state(spec: Spec) -> Spec:
+    state: Spec = task_fields(spec)["state"]
     return state
 
 
@@ -331,6 +336,16 @@ CORPUS = [
         assert "character-sketch" in cli("generate", "--help")
         """,
         new_document="market/ideogram/character-sketch.json",
+    ),
+    Mutation(
+        "response-field-added",
+        RECORD_INFO,
+        lambda s: task_fields(s).update(progress={"type": "integer", "description": "percent"}),
+        [("recordInfo", "new response field `data.progress`", False)],
+        """
+        task = client.generate("a", URL)
+        assert task.state is f.TaskState.SUCCESS
+        """,
     ),
     Mutation(
         "description-only",
