@@ -27,6 +27,7 @@ import httpx
 
 from . import _constants as C
 from ._core import Core, OnUpdate
+from ._decoding import ACCEPT_HEADERS, Body
 from ._effects import Effect, Fetch, Fetched, Flow, Record, Send, Sleep
 from ._exceptions import JournalError
 from ._files import PartFile, ReferenceImage, UploadableFile
@@ -441,20 +442,25 @@ class AsyncCharacterClient:
                         params=request.params,
                         json=request.json,
                         files=request.files,
-                        headers=effect.headers,
+                        headers={**effect.headers, **ACCEPT_HEADERS},
                         timeout=effect.timeout,
                     ) as response:
+                        # Raw, and decoded here a step at a time: never past the cap.
+                        body = Body(response.headers.get("content-encoding"), effect.max_bytes)
                         content = bytearray()
-                        async for chunk in response.aiter_bytes():
-                            content += chunk
-                            if len(content) > effect.max_bytes:
-                                return HttpResponse(
-                                    response.status_code, response.headers, bytes(content), True
-                                )
+                        async for raw in response.aiter_raw():
+                            for piece in body.decode(raw):
+                                content += piece
+                            if body.failed:
+                                break
                             past_deadline(ends)
+                        for piece in body.finish():
+                            content += piece
         except httpx.HTTPError as exc:  # an answer too: the flow decides what it means
             return exc
-        return HttpResponse(response.status_code, response.headers, bytes(content))
+        return HttpResponse(
+            response.status_code, response.headers, bytes(content), body.too_large, body.problem
+        )
 
     async def _record(self, effect: Record) -> Any:
         # A commit waits for the disk (synchronous=FULL): in a worker thread, off the event
@@ -472,18 +478,29 @@ class AsyncCharacterClient:
             async with self._in_flight.slot(effect.deadline, None) as ends:
                 with deadline(ends):
                     async with self._http.stream(
-                        "GET", effect.url, timeout=effect.timeout, follow_redirects=True
+                        "GET",
+                        effect.url,
+                        headers=ACCEPT_HEADERS,
+                        timeout=effect.timeout,
+                        follow_redirects=False,  # the flow checks each hop's host first
                     ) as response:
-                        headers = response.headers
-                        if not 200 <= response.status_code < 300:
-                            return Fetched(response.status_code, headers, None)
-                        part = PartFile(effect.directory, effect.max_bytes)
-                        async for chunk in response.aiter_bytes():
-                            if not part.write(chunk):
-                                return Fetched(response.status_code, headers, None, too_large=True)
+                        status, headers = response.status_code, response.headers
+                        if not 200 <= status < 300:
+                            return Fetched(status, headers, None)
+                        part = PartFile(effect.directory)
+                        body = Body(headers.get("content-encoding"), effect.max_bytes)
+                        async for raw in response.aiter_raw():
+                            for piece in body.decode(raw):
+                                part.write(piece)
+                            if body.failed:
+                                break
                             past_deadline(ends)
+                        for piece in body.finish():
+                            part.write(piece)
+                        if body.failed:
+                            return Fetched(status, headers, None, body.too_large, body.problem)
                         finished, part = part.finish(), None
-                        return Fetched(response.status_code, headers, finished)
+                        return Fetched(status, headers, finished)
         except (httpx.HTTPError, OSError) as exc:
             return exc
         finally:

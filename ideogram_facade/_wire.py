@@ -48,6 +48,7 @@ class HttpResponse:
     headers: Mapping[str, str]
     content: bytes
     too_large: bool = False  # the answer went on past the client's max_answer_bytes: cut there
+    undecodable: str | None = None  # why its compressed body could not be decoded (_decoding)
 
 
 # Transport failures that happen before a single byte of the request left this machine.
@@ -170,7 +171,7 @@ def unwrap(
 
     A call succeeded only if the HTTP status is 2xx and the body's `code` is 200.
     """
-    if response.too_large:
+    if response.too_large or response.undecodable:
         raise unreadable(endpoint, idempotent, response, task_id, None)
     try:
         return _unwrap(response, endpoint=endpoint, idempotent=idempotent, task_id=task_id)
@@ -187,13 +188,15 @@ def unreadable(
     task_id: str | None,
     error: BaseException | None,
 ) -> ApikleyError:
-    """The error for an answer this client cannot read at all (`error` None: it was too large)."""
+    """The error for an answer this client cannot read at all (`error` None: it was too large,
+    or could not be decoded)."""
     body = response.content.decode("utf-8", errors="replace")
-    why = (
-        f"larger than the client's max_answer_bytes ({len(response.content)} bytes read)"
-        if error is None
-        else type(error).__name__
-    )
+    if error is not None:
+        why = type(error).__name__
+    elif response.undecodable:
+        why = response.undecodable
+    else:
+        why = f"larger than the client's max_answer_bytes ({len(response.content)} bytes read)"
     if not idempotent:
         return SubmissionUncertainError(
             f"{endpoint}: the answer (HTTP {response.status_code}) could not be read "
