@@ -33,6 +33,7 @@ from . import _downloads, _files, _journal, _options, _requests, _retry, _wire
 from ._effects import Flow, Record, Send, Sleep
 from ._endpoints import CREATE_TASK
 from ._exceptions import (
+    REDACTED,
     APIConnectionError,
     ApikleyError,
     APITimeoutError,
@@ -439,11 +440,15 @@ class Core:
                 yield from self._note(journal.rejected, entry[0], error.message, error.task_id)
             raise
         task_id = data.get("taskId") if isinstance(data, Mapping) else None
-        if not isinstance(task_id, str) or not task_id:
+        if not isinstance(task_id, str) or not task_id or REDACTED in task_id:
+            # An id that held the API key (redacted in every answer) is no real task's id;
+            # kept or polled, it would carry the key into the journal, logs and spans.
+            holds_key = isinstance(task_id, str) and REDACTED in task_id
+            named = "named a taskId holding the API key" if holds_key else "named no taskId"
             if journal is not None and entry:
-                yield from self._note(journal.uncertain, entry[0], "the answer named no taskId")
+                yield from self._note(journal.uncertain, entry[0], f"the answer {named}")
             raise SubmissionUncertainError(
-                f"{CREATE_TASK.name}: the service answered success but named no taskId, so a "
+                f"{CREATE_TASK.name}: the service answered success but {named}, so a "
                 "task may exist that this client cannot track. Check your tasks in the Apikley "
                 "dashboard before submitting again",
                 body=_wire.preview(data, C.ERROR_BODY_EXCERPT),

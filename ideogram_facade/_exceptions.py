@@ -90,8 +90,8 @@ def redact(text: str) -> str:
 class ApikleyError(Exception):
     """Base class. `code` is the body's code, `status_code` the HTTP status, `body` an excerpt.
 
-    `message` and `body` never hold the API key: both are redacted whole, then `body` is cut to
-    an excerpt.
+    No text of an error holds the API key: `message`, `body` and `task_id` are redacted whole,
+    then `body` is cut to an excerpt.
     """
 
     def __init__(
@@ -108,7 +108,7 @@ class ApikleyError(Exception):
         self.message = message
         self.code = code
         self.status_code = status_code
-        self.task_id = task_id
+        self.task_id = None if task_id is None else redact(task_id)
         self.body = None if body is None else redact(body)[: C.ERROR_BODY_EXCERPT]
 
     def __str__(self) -> str:
@@ -169,8 +169,8 @@ class GenerationFailedError(ApikleyError):
         **kwargs: object,
     ) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
-        self.fail_code = fail_code
-        self.fail_message = fail_message
+        self.fail_code = None if fail_code is None else redact(fail_code)
+        self.fail_message = None if fail_message is None else redact(fail_message)
 
 
 class FeatureDisabledError(ApikleyError):

@@ -83,6 +83,38 @@ _ERRORS: dict[int, tuple[type[ApikleyError], str]] = {
 }
 
 
+def scrubbed(value: object) -> object:
+    """A copy of a decoded JSON value in which no string (nor key) holds the API key or a
+    Bearer token: what every answer's `data` goes through before anything reads it, so that
+    task ids, failure texts, `Task.raw`, logs and spans are clean by construction.
+
+    Without recursion: a value nested as deep as the JSON parser allows costs no stack.
+    """
+    if isinstance(value, str):
+        return redact(value)
+    if not isinstance(value, Mapping | list):
+        return value
+    root: dict[Any, Any] | list[Any] = {} if isinstance(value, Mapping) else [None] * len(value)
+    stack: list[tuple[Mapping[Any, Any] | list[Any], dict[Any, Any] | list[Any]]] = [(value, root)]
+    while stack:
+        source, target = stack.pop()
+        pairs = source.items() if isinstance(source, Mapping) else enumerate(source)
+        for key, item in pairs:
+            if isinstance(item, str):
+                item = redact(item)
+            elif isinstance(item, Mapping | list):
+                copy: dict[Any, Any] | list[Any] = (
+                    {} if isinstance(item, Mapping) else [None] * len(item)
+                )
+                stack.append((item, copy))
+                item = copy
+            if isinstance(target, dict):
+                target[redact(key) if isinstance(key, str) else key] = item
+            else:
+                target[key] = item
+    return root
+
+
 def preview(value: object, limit: int = 200) -> str:
     """A short, redacted text of a value taken from an answer, whatever its shape or depth."""
     try:
@@ -232,7 +264,7 @@ def _unwrap(
     code = _as_code(envelope.get("code")) if envelope is not None else None
     if 200 <= status < 300 and code == 200 and (envelope or {}).get("success") is not False:
         assert envelope is not None
-        return envelope.get("data")
+        return scrubbed(envelope.get("data"))
 
     # Whole: the error redacts it, then cuts it (a key across the cut would survive in part).
     snippet = response.content.decode("utf-8", errors="replace")
@@ -374,7 +406,11 @@ def _image_urls(value: object, task_id: str) -> tuple[str, ...]:
 
 
 def parse_task(data: object, task_id: str | None = None) -> Task:
-    """A `Task` from recordInfo's `data` (or a callback's), tolerant of the documented variants."""
+    """A `Task` from recordInfo's `data` (or a callback's), tolerant of the documented variants.
+
+    `task_id` is the id asked about, if any: the task keeps it whatever id the answer names.
+    `data` is `scrubbed` already (`unwrap` and `parse_callback` see to it).
+    """
     try:
         return _parse_task(data, task_id)
     except ApikleyError:
@@ -397,7 +433,7 @@ def _parse_task(data: object, task_id: str | None) -> Task:
     found = _text(data.get("taskId")) or _text(data.get("task_id"))
     if found is None and task_id is None:
         raise UnexpectedResponseError("the answer names no taskId; report it if it persists")
-    task_id = found or task_id
+    task_id = task_id or found
     assert task_id is not None
     raw_state = data.get("state")
     state = TaskState(raw_state.lower()) if isinstance(raw_state, str) else TaskState.UNKNOWN

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
+import json
+import logging
 import re
 import signal
 import socket
@@ -28,6 +30,7 @@ from ideogram_facade import (
     APITimeoutError,
     AsyncCharacterClient,
     AuthenticationError,
+    GenerationFailedError,
     InvalidRequestError,
     PollPolicy,
     SubmissionUncertainError,
@@ -38,7 +41,9 @@ from ideogram_facade import (
     _files,
 )
 from ideogram_facade import _constants as C
+from ideogram_facade._journal import State
 from ideogram_facade._wire import HttpResponse, unwrap
+from ideogram_facade.callbacks import parse_callback
 from ideogram_facade.testing import FakeApikley
 from tests.conftest import SECRETS, Guarded
 
@@ -127,6 +132,79 @@ def test_a_key_planted_at_any_offset_of_a_long_answer_is_redacted() -> None:
             # Not even a piece of it that straddles a cut.
             assert KEY[:12] not in text
             assert KEY[-12:] not in text
+
+
+# What a careless service may echo: the key as the task's id, its failure and its fields.
+ECHOED = {
+    "taskId": KEY,
+    "state": "fail",
+    "failCode": KEY,
+    "failMsg": f"no access for key {KEY}",
+    "model": f"Bearer {KEY}",
+    "param": {"headers": [f"Authorization: Bearer {KEY}"], KEY: KEY},
+}
+
+
+def _echoing(request: RawRequest) -> list[bytes]:
+    if request.path.endswith("/createTask"):
+        return [answer(200, envelope({"taskId": f"task_{KEY}"}))]
+    return [answer(200, envelope(ECHOED))]
+
+
+def test_the_key_echoed_in_a_task_s_values_appears_nowhere(
+    against: Callable[..., tuple[Guarded, HostileServer]],
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    caplog.set_level(logging.DEBUG, logger=C.LOGGER_NAME)
+    client, _ = against(
+        _echoing,
+        journal=tmp_path / "journal.sqlite3",
+        tracer_provider=provider,
+        poll=PollPolicy(initial=0.01, jitter=0.0),
+    )
+    task = client.get_task("task_1")
+    updates: list[Task] = []
+    with pytest.raises(GenerationFailedError) as failed:
+        client.wait("task_1", timeout=5, on_update=updates.append)
+    with pytest.raises(SubmissionUncertainError, match="a taskId holding the API key") as lost:
+        client.submit("a knight", URL)
+    (entry,) = client.unfinished()  # journaled as uncertain, with no id to poll
+    assert (entry.state, entry.task_id) == (State.UNCERTAIN, None)
+    assert task.task_id == "task_1"  # the id asked about, whatever the answer says
+    seen = {
+        "the Task's repr": repr(task),
+        "Task.raw": repr(task.raw),
+        "the Task given to on_update": repr(updates),
+        "fail_message": str(failed.value.fail_message),
+        "fail_code": str(failed.value.fail_code),
+        "the failure's repr": repr(failed.value),
+        "the uncertain submit's error": repr(lost.value),
+        "the journal": repr(entry) + str(entry.error),
+        "a log record": caplog.text,
+        "a span": json.dumps(
+            [[dict(s.attributes or {}), [dict(e.attributes or {}) for e in s.events]]
+             for s in exporter.get_finished_spans()],
+            default=str,
+        ),
+    }  # fmt: skip
+    assert [where for where, text in seen.items() if KEY in text] == []
+
+
+def test_a_callback_that_echoes_the_key_gives_a_task_without_it(
+    against: Callable[..., tuple[Guarded, HostileServer]],
+) -> None:
+    against(_echoing)  # a client of this key, as a receiver has
+    task = parse_callback(json.dumps({"code": 501, "msg": KEY, "data": ECHOED}))
+    assert task.state is TaskState.FAIL
+    assert KEY not in repr(task) + repr(task.raw) + task.task_id
 
 
 # -- no exception from outside the hierarchy --------------------------------------------------
