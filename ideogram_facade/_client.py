@@ -34,7 +34,7 @@ from ._effects import Effect, Fetch, Fetched, Flow, Record, Send, Sleep
 from ._exceptions import JournalError
 from ._files import PartFile, ReferenceImage, UploadableFile
 from ._inflight import InFlight
-from ._journal import Journal, JournalEntry
+from ._journal import Journal, JournalEntry, for_client
 from ._models import NOT_GIVEN, NotGiven, PollPolicy, RateLimit, Task
 from ._options import MODEL
 from ._requests import (
@@ -75,7 +75,8 @@ class CharacterClient:
     against their timeout: give an `http_client` whose pool is smaller its `max_connections`),
     `journal` (an SQLite file where every task this client creates is recorded before
     `submit()` returns, with its later states and saved files: `unfinished()` and `resume()`
-    read it, in this process or the next one; one process at a time), `tracer_provider` (where
+    read it, in this process or the next one; one process at a time; a sandbox's tasks go in
+    a journal of their own), `tracer_provider` (where
     OpenTelemetry spans go; by default the program's global provider, if it set one, and no
     spans otherwise), `trace_prompts` (add each prompt to its span; off, as prompts may be
     private).
@@ -126,9 +127,12 @@ class CharacterClient:
         # Opened last: it holds a lock until close(), which nothing above can now skip.
         # An open Journal is shared (the batch keeps its lines in it), not closed here.
         self._owns_journal = journal is not None and not isinstance(journal, Journal)
-        self._core.journal = (
-            journal if journal is None or isinstance(journal, Journal) else Journal.open(journal)
-        )
+        try:
+            self._core.journal = for_client(journal, sandbox=sandbox)
+        except JournalError:
+            if self._sandbox is not None:
+                self._sandbox.stop()
+            raise
 
     def with_options(
         self,
@@ -358,7 +362,9 @@ class CharacterClient:
                     print(task.task_id, task.state)
 
         A task older than the service keeps tasks (14 days) is not waited for: it comes back
-        in state `EXPIRED`; a failed one in state `FAIL`, with its reason. A submit whose
+        in state `EXPIRED`; a failed one in state `FAIL`, with its reason. A task the service
+        does not find ("recordInfo is null") has not ended: younger than that, it may still
+        exist, so `unfinished()` still lists it, with the answer as its `error`. A submit whose
         answer was lost has no task id to wait for: `unfinished()` still lists it.
         """
         return self._run(self._core.resume(directory, timeout=timeout))

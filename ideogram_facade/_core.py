@@ -661,7 +661,7 @@ class Core:
             if entry.task_id is None:
                 continue  # its answer was lost: nothing to wait for (unfinished() lists it)
             if entry.expired:
-                reason = f"older than {C.TASK_RETENTION_DAYS} days: the service keeps it no longer"
+                reason = _journal.EXPIRED
                 yield from self._note(journal.ended, entry.task_id, _journal.State.EXPIRED, reason)
                 ended.append(_ended(entry, TaskState.EXPIRED, reason))
                 continue
@@ -673,10 +673,14 @@ class Core:
                 ended.append(_ended(entry, TaskState.FAIL, error.fail_message, error.fail_code))
                 continue
             except TaskNotFoundError as error:
-                yield from self._note(
-                    journal.ended, entry.task_id, _journal.State.FAILED, error.message
+                # The service keeps a task 14 days, and "not found" before that may be its lag,
+                # or the wrong service: the task stays unfinished, for a later resume().
+                logger.warning(
+                    "task %s is not found by the service; it stays in the journal: %s",
+                    entry.task_id,
+                    error.message,
                 )
-                ended.append(_ended(entry, TaskState.FAIL, error.message))
+                yield from self._note(journal.note, entry.id, error.message)
                 continue
             yield from self.download(task, directory, True)  # the same images: overwrite
             ended.append(task)

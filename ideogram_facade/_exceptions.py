@@ -223,7 +223,9 @@ class SaveError(ApikleyError, OSError):
 
 
 class JournalError(ApikleyError):
-    """The task journal (`journal=`) cannot be opened, locked or written: it is not a journal,
-    another process holds it, the disk is full. When it strikes after the service accepted a
+    """The task journal (`journal=`) cannot be opened, locked, read or written: it is not a
+    journal, another process holds it, it was emptied or replaced since its last use, a row is
+    damaged (the message names it), it holds a sandbox's tasks and the client is not one (or
+    the other way round), the disk is full. When it strikes after the service accepted a
     task, `task_id` names that task: it is paid for, so keep the id (`wait()` and `download()`
     take it)."""
