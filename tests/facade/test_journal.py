@@ -173,6 +173,15 @@ def test_a_journal_lost_since_its_last_use_is_refused(
     make_client(journal=path)
 
 
+def damage(path: Path, column: str, value: str | None) -> None:
+    """Set `column` of every row, whatever the schema's NOT NULL says (as a careless tool can)."""
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("CREATE TABLE copy AS SELECT * FROM tasks")  # NOT NULL goes with a copy
+        db.execute("DROP TABLE tasks")
+        db.execute("ALTER TABLE copy RENAME TO tasks")
+        db.execute(f"UPDATE tasks SET {column} = ?", (value,))
+
+
 @pytest.mark.parametrize(
     ("column", "value"),
     [
@@ -187,24 +196,33 @@ def test_a_journal_lost_since_its_last_use_is_refused(
     ],
 )
 def test_a_damaged_row_is_a_journal_error_naming_it(
-    make_client: Callable[..., Guarded],
-    fake: FakeApikley,
-    tmp_path: Path,
-    column: str,
-    value: str | None,
+    tmp_path: Path, column: str, value: str | None
 ) -> None:
     path = tmp_path / "journal.sqlite3"
     paid_journal(path)
-    with closing(sqlite3.connect(path)) as db, db:
-        db.execute("CREATE TABLE copy AS SELECT * FROM tasks")  # NOT NULL goes with a copy
-        db.execute("DROP TABLE tasks")
-        db.execute("ALTER TABLE copy RENAME TO tasks")
-        db.execute(f"UPDATE tasks SET {column} = ?", (value,))
+    damage(path, column, value)
+    journal = Journal.open(path)
+    try:
+        for read in (journal.unfinished, journal.entries):
+            with pytest.raises(JournalError, match=rf"row 1 .*is damaged: its {column} ") as caught:
+                read()
+            assert str(path) in caught.value.message
+    finally:
+        journal.close()
+
+
+def test_a_client_refuses_a_damaged_row_by_name(
+    make_client: Callable[..., Guarded], fake: FakeApikley, tmp_path: Path
+) -> None:
+    path = tmp_path / "journal.sqlite3"
+    paid_journal(path)
+    damage(path, "state", "bogus")  # which unfinished() used to pass over without a word
     client = make_client(journal=path)
     for call in (client.unfinished, lambda: client.resume(tmp_path / "out")):
-        with pytest.raises(JournalError, match=rf"row 1 .*is damaged: its {column} ") as caught:
+        with pytest.raises(
+            JournalError, match=r"row 1 \(task task_paid\) of the journal .* is damaged"
+        ):
             call()
-        assert str(path) in caught.value.message
     assert fake.requests == []
 
 
