@@ -16,6 +16,7 @@ test fail (too slow, or an error) rather than hang the suite.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import socket
@@ -91,6 +92,8 @@ class HostileServer:
         tb: TracebackType | None,
     ) -> None:
         self._stop.set()
+        with contextlib.suppress(OSError):  # wakes the accept() waiting in _accept at once
+            self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
         for thread in self._threads:
             thread.join(timeout=5)
