@@ -33,6 +33,7 @@ from . import _downloads, _files, _journal, _options, _requests, _retry, _wire
 from ._effects import Flow, Record, Send, Sleep
 from ._endpoints import CREATE_TASK
 from ._exceptions import (
+    REDACTED,
     APIConnectionError,
     ApikleyError,
     APITimeoutError,
@@ -456,11 +457,15 @@ class Core:
                 yield from self._note(journal.rejected, entry[0], error.message, error.task_id)
             raise
         task_id = data.get("taskId") if isinstance(data, Mapping) else None
-        if not isinstance(task_id, str) or not task_id:
+        if not isinstance(task_id, str) or not task_id or REDACTED in task_id:
+            # An id that held the API key (redacted in every answer) is no real task's id;
+            # kept or polled, it would carry the key into the journal, logs and spans.
+            holds_key = isinstance(task_id, str) and REDACTED in task_id
+            named = "named a taskId holding the API key" if holds_key else "named no taskId"
             if journal is not None and entry:
-                yield from self._note(journal.uncertain, entry[0], "the answer named no taskId")
+                yield from self._note(journal.uncertain, entry[0], f"the answer {named}")
             raise SubmissionUncertainError(
-                f"{CREATE_TASK.name}: the service answered success but named no taskId, so a "
+                f"{CREATE_TASK.name}: the service answered success but {named}, so a "
                 "task may exist that this client cannot track. Check your tasks in the Apikley "
                 "dashboard before submitting again",
                 body=_wire.preview(data, C.ERROR_BODY_EXCERPT),
@@ -674,7 +679,7 @@ class Core:
             if entry.task_id is None:
                 continue  # its answer was lost: nothing to wait for (unfinished() lists it)
             if entry.expired:
-                reason = f"older than {C.TASK_RETENTION_DAYS} days: the service keeps it no longer"
+                reason = _journal.EXPIRED
                 yield from self._note(journal.ended, entry.task_id, _journal.State.EXPIRED, reason)
                 ended.append(_ended(entry, TaskState.EXPIRED, reason))
                 continue
@@ -686,10 +691,14 @@ class Core:
                 ended.append(_ended(entry, TaskState.FAIL, error.fail_message, error.fail_code))
                 continue
             except TaskNotFoundError as error:
-                yield from self._note(
-                    journal.ended, entry.task_id, _journal.State.FAILED, error.message
+                # The service keeps a task 14 days, and "not found" before that may be its lag,
+                # or the wrong service: the task stays unfinished, for a later resume().
+                logger.warning(
+                    "task %s is not found by the service; it stays in the journal: %s",
+                    entry.task_id,
+                    error.message,
                 )
-                ended.append(_ended(entry, TaskState.FAIL, error.message))
+                yield from self._note(journal.note, entry.id, error.message)
                 continue
             yield from self.download(task, directory, True)  # the same images: overwrite
             ended.append(task)

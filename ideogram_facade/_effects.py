@@ -49,10 +49,11 @@ class Sleep:
 
 @attrs.frozen
 class Fetch:
-    """Stream `url` (no API key, redirects followed) into a new temporary file in `directory`.
+    """Stream `url` (no API key, no redirect followed) into a new temporary file in `directory`.
 
-    The result is a `Fetched`, or the transport exception. The body is written only for a 2xx
-    answer, and never past `max_bytes`.
+    The result is a `Fetched`, or the transport exception. The body is decoded and written only
+    for a 2xx answer, and never past `max_bytes`; a redirect comes back as it is, for the flow
+    to check its `Location` before anything connects there.
     """
 
     url: str
@@ -77,6 +78,7 @@ class Fetched:
     headers: Mapping[str, str]
     part: Path | None  # the temporary file, for a 2xx answer within max_bytes
     too_large: bool = False
+    undecodable: str | None = None  # why its compressed body could not be decoded (_decoding)
 
 
 Effect = Send | Sleep | Fetch | Record

@@ -90,8 +90,8 @@ def redact(text: str) -> str:
 class ApikleyError(Exception):
     """Base class. `code` is the body's code, `status_code` the HTTP status, `body` an excerpt.
 
-    `message` and `body` never hold the API key: both are redacted whole, then `body` is cut to
-    an excerpt.
+    No text of an error holds the API key: `message`, `body` and `task_id` are redacted whole,
+    then `body` is cut to an excerpt.
     """
 
     def __init__(
@@ -108,7 +108,7 @@ class ApikleyError(Exception):
         self.message = message
         self.code = code
         self.status_code = status_code
-        self.task_id = task_id
+        self.task_id = None if task_id is None else redact(task_id)
         self.body = None if body is None else redact(body)[: C.ERROR_BODY_EXCERPT]
 
     def __str__(self) -> str:
@@ -169,8 +169,8 @@ class GenerationFailedError(ApikleyError):
         **kwargs: object,
     ) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
-        self.fail_code = fail_code
-        self.fail_message = fail_message
+        self.fail_code = None if fail_code is None else redact(fail_code)
+        self.fail_message = None if fail_message is None else redact(fail_message)
 
 
 class FeatureDisabledError(ApikleyError):
@@ -223,7 +223,9 @@ class SaveError(ApikleyError, OSError):
 
 
 class JournalError(ApikleyError):
-    """The task journal (`journal=`) cannot be opened, locked or written: it is not a journal,
-    another process holds it, the disk is full. When it strikes after the service accepted a
+    """The task journal (`journal=`) cannot be opened, locked, read or written: it is not a
+    journal, another process holds it, it was emptied or replaced since its last use, a row is
+    damaged (the message names it), it holds a sandbox's tasks and the client is not one (or
+    the other way round), the disk is full. When it strikes after the service accepted a
     task, `task_id` names that task: it is paid for, so keep the id (`wait()` and `download()`
     take it)."""

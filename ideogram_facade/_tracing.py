@@ -7,7 +7,8 @@
     ├── ideogram recordInfo            (each poll: a poll is a request with its own status,
     └── ideogram recordInfo             duration and retries, and there are few of them)
 
-`submit`, `wait` and `download` (a child span per file) are spans of their own likewise. The
+`submit`, `wait` and `download` (a child span per file, and per redirect it follows) are
+spans of their own likewise. The
 API key is never an attribute (it is only in request headers, which are not recorded); the
 prompt only with `trace_prompts=True`.
 

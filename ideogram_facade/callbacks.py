@@ -75,7 +75,7 @@ if TYPE_CHECKING:
     Receive = Callable[[], Awaitable[dict[str, Any]]]
     Send = Callable[[dict[str, Any]], Awaitable[None]]
     ASGIApplication = Callable[[Mapping[str, Any], Receive, Send], Awaitable[None]]
-from ._wire import _as_code, _text, parse_task
+from ._wire import _as_code, _text, parse_task, scrubbed
 
 __all__ = ["asgi_app", "parse_callback", "sign_callback", "verify_signature", "wsgi_app"]
 
@@ -162,7 +162,7 @@ def parse_callback(body: bytes | str | Mapping[str, Any]) -> Task:
     milliseconds, seconds or ISO 8601. Raises `UnexpectedResponseError` for anything else.
     Call `verify_signature()` first if the callbacks are signed.
     """
-    envelope = _load(body)
+    envelope = scrubbed(_load(body))  # no API key an odd sender echoes reaches the Task
     if not isinstance(envelope, Mapping):
         raise UnexpectedResponseError(
             f"a callback body is a JSON object, got {type(envelope).__name__}. Check that the "
@@ -323,8 +323,10 @@ class _Verdict:
 class _Receiver:
     """The decisions of a receiver, shared by the WSGI and the ASGI shells; no I/O.
 
-    A shell asks `check()`; with a `replay_key` in the verdict it reads the task and asks
-    `confirmed()`; with a `task` in that verdict it calls on_task, then `handled()`.
+    A shell asks `admit()` before reading anything: it answers at once, or says how many bytes
+    of body to read; then `check()` on the body; with a `replay_key` in the verdict it reads the
+    task and asks `confirmed()`; with a `task` in that verdict it calls on_task, then
+    `handled()`.
     """
 
     def __init__(
@@ -337,11 +339,32 @@ class _Receiver:
         self._seen: dict[tuple[str, str], None] = {}
         self._lock = threading.Lock()
 
-    def check(self, method: str, body: bytes, headers: Mapping[str, str]) -> _Verdict:
+    def admit(self, method: str, content_length: str | None) -> _Verdict | int:
+        """The length of body to read, or the answer to give without reading a byte of it.
+
+        A callback is a POST that states its length (`content_length`, the header's value, or
+        None): without one the body could only be read to its end, however long (411); a
+        length that is not a number of bytes is 400, one past a callback's size 413.
+        """
         if method != "POST":
             return _Verdict(405, "callbacks are POSTed")
-        if len(body) > C.CALLBACK_MAX_BYTES:
+        if not content_length:
+            return _Verdict(411, "a callback states its Content-Length")
+        text = content_length.strip()
+        try:
+            length = int(text) if text.isascii() and text.isdigit() else -1
+        except ValueError:  # thousands of digits
+            length = -1
+        if length < 0:
+            return _Verdict(400, "the Content-Length is not a number of bytes")
+        if length > C.CALLBACK_MAX_BYTES:
             return _Verdict(413, "a callback body is a few kB")
+        return length
+
+    def check(self, length: int, body: bytes, headers: Mapping[str, str]) -> _Verdict:
+        """The answer to an admitted callback of `length` bytes, whose body was read."""
+        if len(body) != length:
+            return _Verdict(400, "the body is not as long as its Content-Length says")
         try:
             verify_signature(body, headers, self._keys, tolerance=self._tolerance)
         except InvalidSignatureError as error:
@@ -403,12 +426,13 @@ def wsgi_app(
     client._bind_callbacks()
 
     def app(environ: Mapping[str, Any], start_response: StartResponse) -> list[bytes]:
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        body = environ["wsgi.input"].read(min(length, C.CALLBACK_MAX_BYTES + 1)) if length else b""
-        verdict = receiver.check(str(environ.get("REQUEST_METHOD", "")), body, environ)
+        method = str(environ.get("REQUEST_METHOD", ""))
+        admitted = receiver.admit(method, environ.get("CONTENT_LENGTH"))
+        if isinstance(admitted, _Verdict):
+            verdict = admitted
+        else:
+            body = environ["wsgi.input"].read(admitted) if admitted else b""
+            verdict = receiver.check(admitted, body, environ)
         if verdict.replay_key is not None:
             found: Task | ApikleyError
             try:
@@ -453,16 +477,23 @@ def asgi_app(
             return
         if scope["type"] != "http":
             return
-        body = bytearray()
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body") or len(body) > C.CALLBACK_MAX_BYTES:
-                break
         headers = {
             key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]
         }
-        verdict = receiver.check(scope["method"], bytes(body), headers)
+        # Two different lengths read as one that is not a number.
+        stated = {value for key, value in scope["headers"] if key.lower() == b"content-length"}
+        length = b",".join(sorted(stated)).decode("latin-1") or None
+        admitted = receiver.admit(scope["method"], length)
+        if isinstance(admitted, _Verdict):
+            verdict = admitted
+        else:
+            body = bytearray()
+            more = True
+            while more and len(body) <= admitted:  # never past the stated length and a chunk
+                message = await receive()
+                body += message.get("body", b"")
+                more = bool(message.get("more_body"))
+            verdict = receiver.check(admitted, bytes(body), headers)
         if verdict.replay_key is not None:
             found: Task | ApikleyError
             try:

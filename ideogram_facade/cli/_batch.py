@@ -229,9 +229,10 @@ class Runner:
             item.finish(Outcome.FAILED, why(error))
             return
         except TaskNotFoundError as error:
-            # Gone for good (tasks are kept 14 days); waiting again would only fail again.
-            self._journal.failed(item.task_id, why(error))
-            item.finish(Outcome.FAILED, why(error))
+            # Younger than the service keeps tasks (older ones are not waited for), it may
+            # still exist (the service lagging, another key): the next run looks again.
+            self._note_entry(line, key, why(error))
+            item.finish(Outcome.UNFINISHED, why(error))
             return
         except ApikleyError as error:
             if isinstance(error, AuthenticationError | InsufficientCreditsError | JournalError):

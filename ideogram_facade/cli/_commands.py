@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ideogram_facade import CharacterClient, GenerationFailedError, Task, TaskNotFoundError
+from ideogram_facade._constants import TASK_RETENTION_DAYS
 from ideogram_facade._files import resolve_images
 from ideogram_facade._journal import Journal
 
@@ -289,7 +290,7 @@ def tasks(args: argparse.Namespace) -> int:
     """The journal's tasks: those that need something, or --all."""
     if not args.journal.is_file():
         raise CliError(ExitCode.FILE, f"no journal at {args.journal}")
-    journal = Journal.open(args.journal)
+    journal = Journal.open(args.journal, sandbox=None)  # either kind: it is only read
     try:
         entries = journal.entries() if args.all else journal.unfinished()
     finally:
@@ -328,9 +329,17 @@ def resume(args: argparse.Namespace) -> int:
     with _journal_client(args) as client, closing(status_line()) as line:
         line.set(f"resuming the tasks of {args.journal}")
         ended = client.resume(out, timeout=args.timeout)
-        left = [entry for entry in client.unfinished() if entry.task_id is None]
+        unfinished = client.unfinished()
+    left = [entry for entry in unfinished if entry.task_id is None]
+    missing = [entry for entry in unfinished if entry.task_id is not None]
     if args.json:
-        emit_json({"tasks": [task_json(task) for task in ended], "uncertain": len(left)})
+        emit_json(
+            {
+                "tasks": [task_json(task) for task in ended],
+                "uncertain": len(left),
+                "not_found": [entry.task_id for entry in missing],
+            }
+        )
     else:
         emit_lines(
             [
@@ -339,10 +348,20 @@ def resume(args: argparse.Namespace) -> int:
                 for task in ended
             ]
         )
+    if missing:
+        shown = ", ".join(str(entry.task_id) for entry in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        say(
+            f"resume: the service does not find {len(missing)} task(s) of the journal "
+            f"({shown}{more}); they stay in it, to resume later, as the service keeps tasks "
+            f"{TASK_RETENTION_DAYS} days: check that this is the key that made them"
+        )
     if left:
         say(
             f"resume: {len(left)} submit(s) in the journal lost their answer, so there is no "
             "task id to wait for: look for them in the Apikley dashboard"
         )
         return ExitCode.UNCERTAIN
+    if missing:
+        return ExitCode.ERROR
     return ExitCode.OK if all(task.succeeded for task in ended) else ExitCode.GENERATION_FAILED

@@ -426,8 +426,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--force",
         action="store_true",
-        help="run although the journal is broken (moved aside) or the folder holds images its "
-        "journal does not know: lines may be paid for twice",
+        help="run although the journal is broken or was emptied (moved aside) or the folder "
+        "holds images its journal does not know: lines may be paid for twice",
     )
     _timeout(batch)
     _request_options(batch, batch=True)

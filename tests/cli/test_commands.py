@@ -322,6 +322,19 @@ def test_unknown_task_is_another_api_error(fake: FakeApikley) -> None:
     assert "task_does_not_exist" in one_line(result.stderr)
 
 
+def test_a_failure_that_echoes_the_key_is_printed_without_it(fake: FakeApikley) -> None:
+    fake.script_next_task(
+        fail=(fake.api_key, f"no access for key {fake.api_key}"), timing=TaskTiming.instant()
+    )
+    with fake.client() as client:
+        task_id = client.submit("a pilot", URL)
+    # run_cli fails the test if the key is in anything printed; the answer's text is there.
+    for args in (["--json"], []):
+        shown = run_cli("status", task_id, *args, env=cli_env(fake))
+        assert shown.code == 0, shown.stderr
+        assert "no access for key [redacted]" in shown.stdout
+
+
 @pytest.mark.parametrize(
     ("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"]
 )
