@@ -17,6 +17,7 @@ service for offline tests.
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import _sandbox
 from ._async_client import AsyncCharacterClient
 from ._client import CharacterClient
 from ._exceptions import (
@@ -43,6 +44,17 @@ from ._journal import JournalEntry
 from ._models import PollPolicy, RateLimit, Task, TaskState
 from ._requests import EditOptions, RemixOptions, SubmitOptions
 from ._version import __version__
+
+
+def _start_sandbox() -> _sandbox.Sandbox:
+    # The fake service is in `testing`, above the clients: they get it through this starter,
+    # and a program that never asks for a sandbox never loads it.
+    from .testing._sandbox import start
+
+    return start()
+
+
+_sandbox.install(_start_sandbox)
 
 if TYPE_CHECKING:
     from ._generated.models.image_size import ImageSize

@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING, Any, TypeVar, Unpack, overload
 import httpx
 
 from . import _constants as C
+from . import _sandbox
 from ._core import Core, OnUpdate
+from ._deadline import deadline, past_deadline
 from ._effects import Effect, Fetch, Fetched, Flow, Record, Send, Sleep
 from ._exceptions import JournalError
 from ._files import PartFile, ReferenceImage, UploadableFile
@@ -44,9 +46,8 @@ from ._requests import (
     RemixOptions,
     SubmitOptions,
 )
-from ._sandbox import Sandbox
 from ._tracing import Tracing
-from ._transport import deadline, past_deadline, sync_client
+from ._transport import sync_client
 from ._wake import Wakers
 from ._wire import HttpResponse
 
@@ -101,7 +102,7 @@ class CharacterClient:
         trace_prompts: bool = False,
     ) -> None:
         self._tracing = Tracing(tracer_provider, trace_prompts)
-        self._sandbox = Sandbox.start() if sandbox else None
+        self._sandbox = _sandbox.start() if sandbox else None
         if self._sandbox is not None:
             api_key, base_url, upload_base_url = self._sandbox.settings()
         if timeout is None:

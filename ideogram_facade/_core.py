@@ -52,8 +52,9 @@ from ._exceptions import (
 from ._journal import Journal
 from ._memory import remember
 from ._models import NOT_GIVEN, NotGiven, PollPolicy, RateLimit, Task, TaskState
-from ._ratelimit import RateWindow, Ticket, windows
+from ._ratelimit import RateWindow, Ticket
 from ._requests import HttpRequest
+from ._shared_limits import windows
 from ._wire import HttpResponse
 
 logger = logging.getLogger(C.LOGGER_NAME)

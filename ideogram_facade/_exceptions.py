@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 from . import _constants as C
 
 if TYPE_CHECKING:
-    from ._models import TaskState
+    from ._task_state import TaskState
 
 __all__ = [
     "APIConnectionError",

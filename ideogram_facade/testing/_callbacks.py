@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import attrs
 import httpx
 
-from ideogram_facade.callbacks import sign_callback
+from ideogram_facade._signing import sign_callback
 from ideogram_facade.testing._records import CallbackDelivery, DeliveryLog
 from ideogram_facade.testing._server import ServerThread
 from ideogram_facade.testing._tasks import Task
@@ -86,7 +86,7 @@ class CallbackDispatcher:
         payload = self._payload_for(task)
         headers = {"Content-Type": "application/json"}
         if self._key is not None:
-            # The public signer, so that the fake and users' receivers agree by construction.
+            # The signer users' receivers are checked with, so that both agree by construction.
             headers = sign_callback(payload, self._key, timestamp=int(time.time()))
         record = CallbackDelivery(task.task_id, url, self._clock(), payload, headers)
         if not is_loopback(url):

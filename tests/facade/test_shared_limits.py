@@ -20,8 +20,8 @@ import pytest
 
 from ideogram_facade import APIConnectionError, InvalidRequestError, RateLimit
 from ideogram_facade import _constants as C
-from ideogram_facade._ratelimit import RateWindow, Window, windows
-from ideogram_facade._shared_limits import SharedWindow
+from ideogram_facade._ratelimit import RateWindow, Window
+from ideogram_facade._shared_limits import SharedWindow, windows
 from ideogram_facade.testing import FakeApikley, TaskTiming
 from tests.conftest import SECRETS, Guarded
 from tests.facade.limits_worker import open_store
