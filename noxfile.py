@@ -85,15 +85,23 @@ def update_spec(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
+    """ruff, then the layers (pyproject.toml's import-linter contract) and no import cycle."""
     session.install(*group("lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("lint-imports")
+    session.run("python", "tools/import_cycles.py")
 
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     session.install(
-        "-e", ".[cli,redis,otel]", *group("typecheck"), *group("test"), *group("otel-sdk")
+        "-e",
+        ".[cli,redis,otel]",
+        *group("typecheck"),
+        *group("test"),
+        *group("otel-sdk"),
+        *group("lint"),  # tools/import_cycles.py imports grimp
     )
     session.run("mypy", "ideogram_facade", "tests", "tools", "examples")
 
