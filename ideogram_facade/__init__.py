@@ -23,8 +23,10 @@ from ._client import CharacterClient
 from ._exceptions import (
     APIConnectionError,
     ApikleyError,
+    APIStatusError,
     APITimeoutError,
     AuthenticationError,
+    BadRequestError,
     FeatureDisabledError,
     GenerationFailedError,
     InsufficientCreditsError,
@@ -79,10 +81,12 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "APIConnectionError",
+    "APIStatusError",
     "APITimeoutError",
     "ApikleyError",
     "AsyncCharacterClient",
     "AuthenticationError",
+    "BadRequestError",
     "CharacterClient",
     "EditOptions",
     "FeatureDisabledError",

@@ -33,16 +33,11 @@ from . import _downloads, _files, _journal, _options, _requests, _retry, _wire
 from ._effects import Flow, Record, Send, Sleep
 from ._endpoints import CREATE_TASK
 from ._exceptions import (
-    APIConnectionError,
     ApikleyError,
     APITimeoutError,
-    AuthenticationError,
     GenerationFailedError,
     InvalidRequestError,
     JournalError,
-    RateLimitError,
-    ServerError,
-    ServiceUnavailableError,
     SubmissionUncertainError,
     TaskNotFoundError,
     TaskTimeoutError,
@@ -62,15 +57,6 @@ T = TypeVar("T")
 
 
 OnUpdate = Callable[[Task], object]
-
-# Errors that polling rides out until its deadline: the task is still there when they pass.
-TRANSIENT = (
-    APIConnectionError,
-    RateLimitError,
-    ServiceUnavailableError,
-    ServerError,
-    UnexpectedResponseError,
-)
 
 
 def _plain_http_off_machine(url: str) -> bool:
@@ -168,7 +154,7 @@ class Core:
         """The settings both clients take, checked, with the environment's defaults."""
         api_key = api_key if api_key is not None else os.environ.get(C.API_KEY_ENV)
         if not api_key or not api_key.strip():
-            raise AuthenticationError(
+            raise InvalidRequestError(
                 f"no API key: pass api_key=... or set {C.API_KEY_ENV} (get a key at "
                 "https://app.apikley.ru/keys); or use sandbox=True to try the client offline"
             )
@@ -524,9 +510,6 @@ class Core:
                     task = confirmed  # read with get_task() by the receiver that woke us
                 else:
                     task = yield from self.get_task(task_id, deadline=deadline, retries=0)
-            except TRANSIENT as error:
-                last_error = failed = error
-                logger.debug("poll of task %s failed, will retry: %s", task_id, error)
             except TaskNotFoundError as error:
                 if not self._fresh(task_id, policy):
                     raise
@@ -534,6 +517,12 @@ class Core:
                 logger.debug(
                     "task %s was just created and is not found yet; polling again", task_id
                 )
+            except ApikleyError as error:
+                if not error.retryable:
+                    raise
+                # The task is still there when this passes: ridden out until the deadline.
+                last_error = failed = error
+                logger.debug("poll of task %s failed, will retry: %s", task_id, error)
             else:
                 if task.state is not state:
                     state = task.state

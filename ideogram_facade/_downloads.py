@@ -164,5 +164,6 @@ def _download_error(reply: object, url: str, task_id: str | None) -> ApikleyErro
         "fresh URLs",
         status_code=status,
         task_id=task_id,
+        endpoint=f"download from {host}",
         **extra,
     )

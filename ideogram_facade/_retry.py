@@ -16,10 +16,8 @@ from . import _wire
 from ._exceptions import (
     ApikleyError,
     RateLimitError,
-    ServerError,
     ServiceUnavailableError,
     SubmissionUncertainError,
-    UnexpectedResponseError,
 )
 
 
@@ -46,7 +44,7 @@ def delay(
     elif isinstance(reply, Exception):
         safe = idempotent or isinstance(reply, _wire.NOT_SENT)
     else:
-        safe = idempotent and isinstance(error, ServerError | UnexpectedResponseError)
+        safe = idempotent and error.retryable  # a 5xx, an answer we could not read
     if not safe:
         return None
     wait = backoff(attempt)

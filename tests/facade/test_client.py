@@ -14,8 +14,11 @@ import pytest
 from ideogram_facade import (
     APIConnectionError,
     ApikleyError,
+    APIStatusError,
+    APITimeoutError,
     AsyncCharacterClient,
     AuthenticationError,
+    BadRequestError,
     CharacterClient,
     FeatureDisabledError,
     GenerationFailedError,
@@ -108,7 +111,8 @@ def test_num_images_is_sent_as_the_string_the_spec_wants(
 CODES = [
     (401, AuthenticationError),
     (402, InsufficientCreditsError),
-    (422, InvalidRequestError),
+    (400, BadRequestError),
+    (422, BadRequestError),
     (429, RateLimitError),
     (433, InsufficientCreditsError),
     (455, ServiceUnavailableError),
@@ -137,6 +141,46 @@ def test_each_error_code_maps_to_its_class(
     assert info.value.code == code
     assert info.value.status_code == (code if carrier == "http_status" else 200)
     assert "credit" in str(info.value)
+    assert info.value.endpoint == "credit"
+    # Every refusal is an APIStatusError; a failed generation and an unknown code are not.
+    refused = error not in (GenerationFailedError, UnexpectedResponseError)
+    assert isinstance(info.value, APIStatusError) is refused
+
+
+def test_a_refusal_as_invalid_is_caught_as_an_invalid_request_too(
+    make_client: Callable[..., Guarded], fake: FakeApikley
+) -> None:
+    fake.inject("credit", Fault.http_status(422))
+    with pytest.raises(InvalidRequestError) as info:
+        make_client(max_retries=0).credits()
+    assert isinstance(info.value, APIStatusError)
+    assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("error", "retryable"),
+    [
+        (APIConnectionError, True),
+        (APITimeoutError, True),
+        (RateLimitError, True),
+        (ServiceUnavailableError, True),
+        (ServerError, True),
+        (UnexpectedResponseError, True),
+        (BadRequestError, False),
+        (InvalidRequestError, False),
+        (AuthenticationError, False),
+        (InsufficientCreditsError, False),
+        (TaskNotFoundError, False),
+        (GenerationFailedError, False),
+        (FeatureDisabledError, False),
+        (SubmissionUncertainError, False),
+        (TaskTimeoutError, False),
+    ],
+)
+def test_retryable_says_which_errors_may_pass_by_themselves(
+    error: type[ApikleyError], retryable: bool
+) -> None:
+    assert error("x").retryable is retryable
 
 
 def test_recordinfo_null_is_task_not_found_with_the_task_id(client: Guarded) -> None:
@@ -157,8 +201,9 @@ def test_a_refused_key_is_an_authentication_error(
 
 def test_no_key_anywhere_fails_at_construction(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("APIKLEY_API_KEY", raising=False)
-    with pytest.raises(AuthenticationError, match="APIKLEY_API_KEY"):
+    with pytest.raises(InvalidRequestError, match="APIKLEY_API_KEY") as info:
         CharacterClient()
+    assert not isinstance(info.value, APIStatusError), "nothing was sent: a local error"
 
 
 def test_plain_http_to_another_host_is_refused_unless_allowed() -> None:
