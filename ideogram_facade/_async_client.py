@@ -29,8 +29,8 @@ from . import _constants as C
 from . import _sandbox
 from ._core import Core, OnUpdate
 from ._deadline import deadline, past_deadline
-from ._effects import Effect, Fetch, Fetched, Flow, Record, Send, Sleep
-from ._exceptions import JournalError
+from ._effects import Effect, Fetch, Fetched, Flow, Limit, Record, Send, Sleep
+from ._exceptions import APIConnectionError, JournalError
 from ._files import PartFile, ReferenceImage, UploadableFile
 from ._inflight import InFlight
 from ._journal import Journal, JournalEntry
@@ -418,6 +418,8 @@ class AsyncCharacterClient:
                 return fetched
         if isinstance(effect, Record):
             return await self._record(effect)
+        if isinstance(effect, Limit):
+            return await self._limit(effect)
         if isinstance(effect, Sleep):
             # Imported here, not at the top: asyncio costs more to import than httpx, and a program
             # that only imports this package should not pay for it. (The sync client, derived
@@ -465,6 +467,17 @@ class AsyncCharacterClient:
         try:
             return await asyncio.to_thread(effect.write)
         except JournalError as error:
+            return error
+
+    async def _limit(self, effect: Limit) -> Any:
+        # A shared window's step waits for its storage (a sqlite lock, a Redis round trip): in
+        # a worker thread, off the event loop. The sync client, derived from this one, steps in
+        # its own thread.
+        import asyncio  # for to_thread only
+
+        try:
+            return await asyncio.to_thread(effect.step)
+        except APIConnectionError as error:
             return error
 
     async def _fetch(self, effect: Fetch) -> Fetched | Exception:

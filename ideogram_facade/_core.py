@@ -20,6 +20,7 @@ import ipaddress
 import logging
 import math
 import os
+import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -30,7 +31,7 @@ import httpx
 
 from . import _constants as C
 from . import _downloads, _files, _journal, _options, _requests, _retry, _wire
-from ._effects import Flow, Record, Send, Sleep
+from ._effects import Flow, Limit, Record, Send, Sleep
 from ._endpoints import CREATE_TASK
 from ._exceptions import (
     ApikleyError,
@@ -114,6 +115,9 @@ class Core:
     # API itself is there (the fake service) or the user said so.
     allow_private_urls: bool = False
     clock: Callable[[], float] = time.monotonic
+    # Uniform draws from [0, 1) that place each poll pause and retry backoff within its jitter
+    # (a test's driver passes its own, with `clock`, for runs that repeat exactly).
+    random: Callable[[], float] = random.random
     # Where every task this client creates is recorded before submit() returns (journal=).
     journal: Journal | None = None
     # Tasks whose end a callback receiver bound to this client has confirmed, and which tasks
@@ -257,9 +261,18 @@ class Core:
                     attempt=attempt,
                     task_id=task_id,
                 )
-            finally:
+            except ApikleyError:  # before_send failed (the journal): nothing was sent
+                if window is not None and ticket is not None:
+                    yield from self._step(window, window.release, ticket)
+                raise
+            except BaseException:
+                # Interrupted (Ctrl-C, cancellation): no effect can run any more, so the slot is
+                # freed here, at once.
                 if window is not None and ticket is not None:
                     window.release(ticket)
+                raise
+            if window is not None and ticket is not None:
+                yield from self._step(window, window.release, ticket)
             self._log(request, reply, attempt, task_id, self.clock() - started)
             try:
                 if isinstance(reply, Exception):
@@ -284,6 +297,7 @@ class Core:
                     retries=retries,
                     deadline=deadline,
                     now=self.clock(),
+                    spread=self.random(),
                 )
                 if delay is None:
                     raise
@@ -294,7 +308,7 @@ class Core:
         self, window: RateWindow, deadline: float | None, endpoint: str, task_id: str | None
     ) -> Flow[Ticket]:
         """Wait for this request's turn in `window`; the ticket must be released after it."""
-        ticket = window.reserve()
+        ticket = yield from self._step(window, window.reserve)
         try:
             wait = ticket.wait
             while wait > 0:
@@ -305,11 +319,21 @@ class Core:
                         task_id=task_id,
                     )
                 yield Sleep(wait)
-                wait = window.hold(ticket)
+                wait = yield from self._step(window, window.hold, ticket)
         except BaseException:
-            window.release(ticket)
+            window.release(ticket)  # never let go, so no storage to tell: no I/O
             raise
         return ticket
+
+    def _step(self, window: RateWindow, step: Callable[..., T], *arguments: Any) -> Flow[T]:
+        """One step of `window`: a call for a window in memory (arithmetic), a `Limit` effect
+        for a shared one (a storage round trip, which the async client runs off its loop)."""
+        if not window.shared:
+            return step(*arguments)
+        result = yield Limit(functools.partial(step, *arguments))
+        if isinstance(result, ApikleyError):
+            raise result
+        return result  # type: ignore[no-any-return]
 
     def request_deadline(self, deadline: float | None, factor: float = 1) -> float:
         """When a request starting now must be over: `factor` times the largest part of the
@@ -491,7 +515,7 @@ class Core:
         last_error: ApikleyError | None = None
         # A task that was just created is never done yet: sleep before the first poll.
         attempt = 0
-        pause = policy.jittered_delay(0) if just_submitted else 0.0
+        pause = policy.delay(0, self.random()) if just_submitted else 0.0
         while True:
             if pause > 0:
                 if deadline is not None and self.clock() + pause >= deadline:
@@ -537,7 +561,7 @@ class Core:
                             self.journal.ended, task_id, _journal.State.FAILED, failure.message
                         )
                     raise failure
-            pause = _retry.poll_pause(policy.jittered_delay(attempt), failed)
+            pause = _retry.poll_pause(policy.delay(attempt, self.random()), failed)
 
     def confirm(self, task: Task) -> None:
         """A receiver read this task with get_task() after its callback: a wait for it that
@@ -616,6 +640,7 @@ class Core:
             max_retries=self.max_retries,
             allow_private_urls=self.allow_private_urls,
             clock=self.clock,
+            random=self.random,
             deadline=lambda: self.request_deadline(None, C.DOWNLOAD_DEADLINE_FACTOR),
             renew=self._renew_url,
         )

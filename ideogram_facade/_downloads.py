@@ -36,6 +36,7 @@ class Downloads:
     max_retries: int
     allow_private_urls: bool
     clock: Callable[[], float]
+    random: Callable[[], float]  # a uniform draw from [0, 1): where a backoff falls in its jitter
     deadline: Callable[[], float]  # when a file whose download starts now must be whole
     renew: Callable[[str, str | None], Flow[Any]]  # (expired URL, task id) -> a fresh URL
 
@@ -122,6 +123,7 @@ class Downloads:
                     retries=self.max_retries,
                     deadline=None,
                     now=self.clock(),
+                    spread=self.random(),
                 )
             if delay is None:
                 raise error

@@ -72,6 +72,16 @@ class Record:
 
 
 @attrs.frozen
+class Limit:
+    """A step of a rate-limit window that other processes share (`_shared_limits`): the client
+    calls `step` (the async client in a worker thread, since it waits for a sqlite lock or a
+    Redis round trip) and sends back what it returns, or the `APIConnectionError` it raised.
+    Windows in memory are plain arithmetic: the flows call them directly."""
+
+    step: Callable[[], Any]
+
+
+@attrs.frozen
 class Fetched:
     status_code: int
     headers: Mapping[str, str]
@@ -79,5 +89,5 @@ class Fetched:
     too_large: bool = False
 
 
-Effect = Send | Sleep | Fetch | Record
+Effect = Send | Sleep | Fetch | Record | Limit
 Flow = Generator[Effect, Any, T]

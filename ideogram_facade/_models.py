@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 import math
 import os
-import random
 import urllib.parse
 from collections.abc import Mapping
 from datetime import datetime
@@ -129,9 +128,6 @@ class PollPolicy:
         if (attempt - flat) * math.log(self.multiplier) >= math.log(self.maximum / first):
             return self.maximum
         return min(self.maximum, first * self.multiplier ** (attempt - flat))
-
-    def jittered_delay(self, attempt: int) -> float:
-        return self.delay(attempt, random.random())  # noqa: S311 (not cryptographic)
 
 
 @attrs.frozen

@@ -31,7 +31,10 @@ class Ticket:
 
 
 class RateWindow(Protocol):
-    """What `_core` asks of a window, wherever it keeps its state."""
+    """What `_core` asks of a window, wherever it keeps its state. `shared`: its steps wait for
+    a storage other processes share (so the flows yield them as `Limit` effects)."""
+
+    shared: bool
 
     def reserve(self) -> Ticket: ...
 
@@ -53,6 +56,8 @@ class Window:
     race); `hold()` checks, just before sending, that the slot's previous request is over. A
     ticket whose wait is 0 has passed that check already.
     """
+
+    shared = False
 
     def __init__(
         self, limit: int, period: float, clock: Callable[[], float] = time.monotonic

@@ -53,7 +53,12 @@ class SharedWindow:
     after it was let go (`C.RATE_LEASE`), so a crash costs one of `limit` slots for that long
     and blocks no one. Times come from the storage's side (the host's clock for sqlite, the
     Redis server's `TIME`), so machines whose clocks disagree still count in one time.
+
+    Each step is a round trip to the storage: the flows yield it as a `Limit` effect, which the
+    async client runs in a worker thread, off the event loop.
     """
+
+    shared = True
 
     def __init__(
         self, store: Store, scope: str, limit: int, period: float, lease: float = C.RATE_LEASE
