@@ -29,14 +29,14 @@ import httpx
 
 from . import _constants as C
 from . import _sandbox
-from ._core import Core, OnUpdate
+from ._core import Core
 from ._deadline import deadline, past_deadline
 from ._effects import Effect, Fetch, Fetched, Flow, Limit, Record, Send, Sleep
 from ._exceptions import APIConnectionError, JournalError
 from ._files import PartFile, ReferenceImage, UploadableFile
 from ._inflight import InFlight
 from ._journal import Journal, JournalEntry
-from ._models import NOT_GIVEN, NotGiven, PollPolicy, RateLimit, Task
+from ._models import NOT_GIVEN, NotGiven, OnUpdate, PollPolicy, RateLimit, Task
 from ._options import MODEL
 from ._requests import (
     CharacterModel,
@@ -364,6 +364,9 @@ class CharacterClient:
         return self._run(self._core.resume(directory, timeout=timeout))
 
     def close(self) -> None:
+        """Close what this client made: its HTTP client (not an `http_client` it was given),
+        its journal (not an open `Journal` it was given) and its sandbox. A `with_options()`
+        client owns none of them; closing it leaves its parent working."""
         if self._owns_journal and self._core.journal is not None:
             self._core.journal.close()
         if self._owns_http:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import ipaddress
 import logging
 import math
 import os
@@ -45,9 +44,10 @@ from ._exceptions import (
     UnexpectedResponseError,
     register_secret,
 )
+from ._hosts import is_private_host, plain_http_off_machine
 from ._journal import Journal
 from ._memory import remember
-from ._models import NOT_GIVEN, NotGiven, PollPolicy, RateLimit, Task, TaskState
+from ._models import NOT_GIVEN, NotGiven, OnUpdate, PollPolicy, RateLimit, Task, TaskState
 from ._ratelimit import RateWindow, Ticket
 from ._requests import HttpRequest
 from ._shared_limits import windows
@@ -55,22 +55,6 @@ from ._wire import HttpResponse
 
 logger = logging.getLogger(C.LOGGER_NAME)
 T = TypeVar("T")
-
-
-OnUpdate = Callable[[Task], object]
-
-
-def _plain_http_off_machine(url: str) -> bool:
-    parsed = httpx.URL(url)
-    if parsed.scheme != "http":
-        return False
-    host = parsed.host
-    if host == "localhost":
-        return False
-    try:
-        return not ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return True
 
 
 @attrs.define
@@ -168,7 +152,7 @@ class Core:
         )
         for name, url in (("base_url", base_url), ("upload_base_url", upload_base_url)):
             _requests.check_url(name, url)
-            if not allow_insecure and _plain_http_off_machine(url):
+            if not allow_insecure and plain_http_off_machine(url):
                 raise InvalidRequestError(
                     f"{name} {url!r} is plain http to another machine, which would expose the "
                     "API key on the network: use https, or pass allow_insecure=True"
@@ -191,7 +175,7 @@ class Core:
             poll=poll,
             rate_limit=rate_limit,
             max_answer_bytes=max_answer_bytes,
-            allow_private_urls=allow_private_urls or _requests.is_private_host(base_url),
+            allow_private_urls=allow_private_urls or is_private_host(base_url),
         )
 
     def __repr__(self) -> str:

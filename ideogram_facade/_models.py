@@ -6,7 +6,7 @@ import enum
 import math
 import os
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -60,6 +60,10 @@ class Task:
     @property
     def succeeded(self) -> bool:
         return self.state is TaskState.SUCCESS
+
+
+# What `wait()` and `generate()` call with the task on each change of its state.
+OnUpdate = Callable[[Task], object]
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:

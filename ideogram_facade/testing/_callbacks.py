@@ -13,33 +13,22 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-import ipaddress
 import itertools
 import json
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import attrs
 import httpx
 
+from ideogram_facade._hosts import is_loopback
 from ideogram_facade._signing import sign_callback
 from ideogram_facade.testing._records import CallbackDelivery, DeliveryLog
 from ideogram_facade.testing._server import ServerThread
 from ideogram_facade.testing._tasks import Task
 
 SWEEP_SECONDS = 0.005
-
-
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class CallbackDispatcher:

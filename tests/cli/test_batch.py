@@ -300,7 +300,7 @@ def test_a_second_signal_quits_at_once_and_the_next_run_reports_the_line(
         # The second signal only once the first was handled: two signals sent closer together
         # than the process runs (on a busy machine) would be taken for one.
         assert batch.stderr is not None
-        said = []
+        said: list[str] = []
         while not said or "stopping" not in said[-1]:
             said.append(batch.stderr.readline())
             assert said[-1], f"the batch ended without saying it stops: {said}"
