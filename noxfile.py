@@ -1,6 +1,8 @@
 """Every check and chore of the project, one session each.
 
-nox                    # lint, typecheck, drift, and the tests on every claimed Python
+nox                    # lint, typecheck, drift, the tools' tests, and the tests on every
+                       # claimed Python
+nox -s busy            # the tests while other processes keep every core busy
 nox -s lowest          # the tests with the lowest dependency versions pyproject.toml allows
 nox -s generate        # openapi/ -> generated/apikley_client (ideogram_facade._generated),
                        # and _async_client.py -> _client.py
@@ -19,13 +21,14 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import nox
 
 # Plain `nox` leaves out `lowest`: the lower bounds can break only when pyproject.toml's ranges
 # or the code's use of a dependency change, and that session would double the run's time.
 # .ci/run runs it on its own, so every submission is still checked against them.
-nox.options.sessions = ["lint", "typecheck", "drift", "tests"]
+nox.options.sessions = ["lint", "typecheck", "drift", "tools", "tests"]
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 
@@ -50,9 +53,16 @@ PYTHON = HERE[0] if HERE else PYTHONS[0]
 # would skip them all (and so test nothing, yet exit 0) fails instead.
 if os.environ.get("CI") or not HERE:
     nox.options.error_on_missing_interpreters = True
-# The tests mostly wait on sockets, timers and subprocesses (a serial run takes four times its
-# CPU time), so four workers a core; worksteal evens out the few that take seconds.
+# Many socket tests still wait on the fake's timers, retry backoffs and subprocesses (a serial
+# run takes several times its CPU time), so four workers a core; worksteal evens out the few
+# that take seconds. (One worker a core, tried: the waits then queue behind each other.)
 WORKERS = ["-n", str(4 * (os.cpu_count() or 1)), "--dist", "worksteal"]
+# Test modules are compiled once and kept (pytest's assertion rewriting is most of a worker's
+# start-up), even where the environment says not to write bytecode.
+TEST_ENV = {"HYPOTHESIS_PROFILE": "ci", "PYTHONDONTWRITEBYTECODE": ""}
+# tests/codegen checks tools/ (the generator, specdiff, unasync, the package's build), which run
+# on one Python: the `tools` session runs them once, not once per claimed Python.
+TOOLS_TESTS = "tests/codegen"
 
 
 def group(name: str) -> list[str]:
@@ -108,11 +118,33 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    # tools/codegen.py is tested too (drift, update), so the generator is installed here.
-    session.install(
-        "-e", ".[cli,redis,otel]", *group("test"), *group("otel-sdk"), *group("codegen")
-    )
-    session.run("pytest", *WORKERS, *session.posargs, env={"HYPOTHESIS_PROFILE": "ci"})
+    session.install("-e", ".[cli,redis,otel]", *group("test"), *group("otel-sdk"))
+    session.run("pytest", *WORKERS, f"--ignore={TOOLS_TESTS}", *session.posargs, env=TEST_ENV)
+
+
+@nox.session(python=PYTHON)
+def tools(session: nox.Session) -> None:
+    """The tests of tools/: codegen and drift, specdiff, unasync, and the package's build."""
+    session.install("-e", ".", *group("test"), *group("codegen"))
+    session.run("pytest", *WORKERS, TOOLS_TESTS, *session.posargs, env=TEST_ENV)
+
+
+@nox.session(python=PYTHON)
+def busy(session: nox.Session) -> None:
+    """The tests while as many busy-looping processes as there are cores keep every core busy:
+    a test that depends on how fast the machine is fails here. Not part of the default run;
+    .ci/run runs it once."""
+    session.install("-e", ".[cli,redis,otel]", *group("test"), *group("otel-sdk"))
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(os.cpu_count() or 1)
+    ]
+    try:
+        session.run("pytest", *WORKERS, f"--ignore={TOOLS_TESTS}", *session.posargs, env=TEST_ENV)
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
 
 
 def lowest_versions() -> list[str]:
@@ -149,7 +181,7 @@ def lowest(session: nox.Session) -> None:
         "tests/fake",
         "tests/cli",
         *session.posargs,
-        env={"HYPOTHESIS_PROFILE": "ci"},
+        env=TEST_ENV,
     )
 
 
