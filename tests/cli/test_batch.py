@@ -291,11 +291,14 @@ def test_a_second_signal_quits_at_once_and_the_next_run_reports_the_line(
     )
     out = tmp_path / "out"
     args = ["batch", str(lines), "--out", str(out), "--concurrency", "1", "--json"]
-    # Answered only after the test is over: a batch that waited for it would be killed with
-    # the fake, and its line journaled as submitted, not submitting.
+    # Created at once, answered only after the test is over: a batch that waited for the
+    # answer would never end, and its line would be journaled as submitted, not submitting.
     fake.inject("createTask", Fault.delay(600.0))
     with start_batch(args, cli_env(fake)) as batch:
         wait_for_state(out, "submitting", batch)
+        while fake.creates_received == 0:  # the request has arrived: its answer is all it waits for
+            assert batch.poll() is None, "the batch ended before its create arrived"
+            time.sleep(0.02)
         batch.send_signal(signal.SIGINT)
         # The second signal only once the first was handled: two signals sent closer together
         # than the process runs (on a busy machine) would be taken for one.
@@ -315,9 +318,9 @@ def test_a_second_signal_quits_at_once_and_the_next_run_reports_the_line(
     assert again.code == 9
     assert summary(again.stdout)[1]["state"] == "uncertain"
     assert summary(again.stdout)[2]["state"] == "done"
-    # Line 1 was not sent again: the only task is line 2's (line 1's first create is still
-    # held by the fake, which never answers it).
-    assert [task.body["input"]["prompt"] for task in fake.tasks.values()] == ["p1"]
+    # Line 1 was not sent again: one create for each line.
+    assert fake.creates_received == 2
+    assert sorted(task.body["input"]["prompt"] for task in fake.tasks.values()) == ["p0", "p1"]
 
 
 def test_no_credits_stops_new_submits_and_the_refused_line_is_sent_again_later(
