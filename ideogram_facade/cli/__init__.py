@@ -54,7 +54,7 @@ __all__ = ["ExitCode", "main"]
 DEBUG_ENV = "IDEOGRAM_CHARACTER_DEBUG"
 
 
-def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
+def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
     # Imported on use: `--help` and usage errors stay fast and need no client.
     from . import _batch, _commands
 
@@ -109,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
     action = args.command
     try:
         with _sigterm_interrupts():
-            return _commands()[action](args)
+            return _command_table()[action](args)
     except CliError as error:
         say(error.message)
         return error.code
