@@ -196,6 +196,17 @@ def test_a_poll_policy_given_to_wait_is_the_one_it_uses(clock: VirtualClock) -> 
     assert len(driver.sends()) == 31, "a poll every 10 ms for 0.3 s, the first at once"
 
 
+def test_every_request_of_a_wait_is_bounded_by_the_wait_s_deadline(clock: VirtualClock) -> None:
+    # The client's in-flight queue gives up at `until` (tests/facade/test_in_flight.py), so a
+    # wait queued behind other requests still ends on time.
+    core = make_core(clock, poll=PollPolicy(initial=1.0, jitter=0.0))
+    driver = Driver(clock, [task("t1", "generating")] * 2 + [task("t1", "success")])
+    driver.run(core.wait("t1", timeout=30, poll=None, on_update=None))
+    sends = [event.effect for event in driver.events if isinstance(event.effect, Send)]
+    assert [send.until for send in sends] == [1030.0] * 3
+    assert all(send.deadline <= 1030.0 for send in sends)
+
+
 def test_wait_rides_out_retryable_errors_until_its_deadline(clock: VirtualClock) -> None:
     core = make_core(clock, poll=PollPolicy(initial=1.0, jitter=0.0))
     flaky: list[Answer] = [
