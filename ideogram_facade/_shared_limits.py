@@ -134,9 +134,10 @@ class SqliteStore:
     keeping: delete it then.
     """
 
-    def __init__(self, path: str, shown: str) -> None:
+    def __init__(self, path: str, shown: str, clock: Callable[[], float] = time.time) -> None:
         self._path = path
         self.shown = shown
+        self._clock = clock  # the host's clock, which every process reads alike (tests: their own)
         self._ready = False  # the schema exists (made once per process)
 
     def _step(self, work: Callable[[sqlite3.Connection, float], Any]) -> Any:
@@ -151,7 +152,7 @@ class SqliteStore:
                 db.execute("PRAGMA synchronous=OFF")
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    result = work(db, time.time())  # read under the lock: steps are in order
+                    result = work(db, self._clock())  # read under the lock: steps are in order
                 except BaseException:
                     db.execute("ROLLBACK")
                     raise
