@@ -261,7 +261,7 @@ def test_a_retry_after_beyond_the_cap_is_raised_not_slept(
     with pytest.raises(RateLimitError) as info:
         client.credits()
     assert info.value.retry_after == pytest.approx(3600)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 60, "raised, not slept for an hour"
 
 
 @pytest.mark.parametrize(
@@ -359,7 +359,8 @@ def test_wait_stops_at_its_deadline_and_keeps_the_task_id(
     with pytest.raises(TaskTimeoutError) as info:
         client.wait(task_id, timeout=0.5)
     elapsed = time.monotonic() - started
-    assert 0.5 <= elapsed < 1.0
+    # At its deadline, not when the 30 s task ends (to the second: tests/facade/test_flows.py).
+    assert 0.5 <= elapsed < 20
     assert info.value.task_id == task_id
     assert info.value.last_state is TaskState.GENERATING
     assert isinstance(info.value, TimeoutError)
@@ -373,7 +374,7 @@ def test_a_hanging_poll_cannot_stretch_the_deadline(client: Guarded, fake: FakeA
     started = time.monotonic()
     with pytest.raises(TaskTimeoutError):
         client.wait(task_id, timeout=0.5)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 8, "the poll answered 10 s late did not hold it"
 
 
 def test_wait_uses_the_poll_policy_it_is_given(client: Guarded, fake: FakeApikley) -> None:
@@ -469,7 +470,7 @@ def test_cancelling_an_async_generate_stops_at_once_and_names_the_task(
         raise AssertionError("generate() was not cancelled")
 
     cancelled, elapsed = asyncio.run(main())
-    assert elapsed < 0.5
+    assert elapsed < 20, "cancelled, not left to its 30 s poll pause"
     (task_id,) = fake.tasks
     assert any(task_id in note for note in cancelled.__notes__)
 
@@ -485,7 +486,7 @@ def test_ctrl_c_during_a_sync_wait_stops_at_once_and_names_the_task(fake: FakeAp
         started = time.monotonic()
         with pytest.raises(KeyboardInterrupt) as info:
             client.generate("a knight", URL)
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 20, "interrupted, not left to its 30 s poll pause"
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
