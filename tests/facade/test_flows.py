@@ -32,9 +32,11 @@ from ideogram_facade import (
     UnexpectedResponseError,
 )
 from ideogram_facade import _constants as C
-from ideogram_facade._effects import Fetch, Fetched, Send
+from ideogram_facade._effects import Fetch, Fetched, Limit, Send
+from ideogram_facade._exceptions import JournalError
 from ideogram_facade._journal import Journal, State
 from ideogram_facade._models import Task
+from ideogram_facade._shared_limits import SharedWindow, SqliteStore
 from ideogram_facade._wire import HttpResponse
 from tests.driver import (
     Answer,
@@ -505,3 +507,119 @@ def test_a_journal_entry_records_the_request_as_sent(clock: VirtualClock, journa
     (entry,) = journal.entries()
     assert json.loads(json.dumps(entry.request))["prompt"] == "a knight"
     assert entry.request["images"] == {"reference_image": URL}
+
+
+# -- what must hold when the journal or the caller fails ---------------------------------------
+
+
+def test_a_journal_that_fails_before_the_create_frees_the_window_slot(
+    clock: VirtualClock, tmp_path: Path
+) -> None:
+    core = make_core(clock, rate_limit=RateLimit(storage=f"sqlite://{tmp_path / 'limits.db'}"))
+    core.journal = Journal.open(tmp_path / "journal.sqlite3")
+    core.journal.close()  # every write fails: a full disk, say
+    driver = Driver(clock, [])
+    with pytest.raises(JournalError):
+        driver.run(core.submit("a knight", URL, {}))
+    assert driver.sends() == [], "nothing is sent that could not be journaled"
+    assert driver.kinds() == ["limit reserve", "record submitting", "limit release"]
+
+
+def test_an_interrupted_request_frees_its_shared_window_slot_at_once(
+    clock: VirtualClock, tmp_path: Path
+) -> None:
+    core = make_core(clock, rate_limit=RateLimit(polls_per_second=1))
+    path = str(tmp_path / "limits.db")
+    core.polls = SharedWindow(SqliteStore(path, path, clock), "polls", 1, 1.0)
+    flow = core.get_task("t1")
+    effect = next(flow)
+    while not isinstance(effect, Send):
+        effect = flow.send(effect.step() if isinstance(effect, Limit) else None)
+    with pytest.raises(KeyboardInterrupt):
+        flow.throw(KeyboardInterrupt())
+    clock.now += 1.0  # a period after it ended, not the lease (minutes) after it left
+    driver = Driver(clock, [task("t1", "generating")])
+    driver.run(core.get_task("t1"))
+    assert "sleep" not in driver.kinds(), "its slot was freed when it was interrupted"
+
+
+def test_a_create_accepted_but_not_journaled_raises_with_its_task_id(
+    clock: VirtualClock, journal: Journal
+) -> None:
+    core = make_core(clock)
+    core.journal = journal
+
+    def accepted_then_the_disk_fails(effect: Send) -> HttpResponse:
+        journal.close()
+        return CREATED
+
+    with pytest.raises(JournalError, match="t1") as info:
+        Driver(clock, [accepted_then_the_disk_fails]).run(core.submit("a knight", URL, {}))
+    assert info.value.task_id == "t1", "paid for: its id must reach the caller"
+
+
+def test_a_success_naming_no_task_id_is_uncertain_and_journaled_so(
+    clock: VirtualClock, journal: Journal
+) -> None:
+    core = make_core(clock)
+    core.journal = journal
+    with pytest.raises(SubmissionUncertainError, match="no taskId"):
+        Driver(clock, [ok({})]).run(core.submit("a knight", URL, {}))
+    (entry,) = journal.unfinished()
+    assert entry.state is State.UNCERTAIN
+
+
+def test_a_journal_note_that_fails_is_logged_and_the_call_goes_on(
+    clock: VirtualClock, journal: Journal, caplog: pytest.LogCaptureFixture
+) -> None:
+    core = make_core(clock)
+    core.journal = journal
+
+    def failed_then_the_disk_fails(effect: Send) -> HttpResponse:
+        journal.close()
+        return task("t1", "fail", failMsg="nope")
+
+    driver = Driver(clock, [failed_then_the_disk_fails])
+    with pytest.raises(GenerationFailedError):
+        driver.run(core.wait("t1", timeout=60, poll=None, on_update=None))
+    assert any("cannot write the journal" in r.getMessage() for r in caplog.records)
+
+
+def test_a_wait_with_no_time_left_sends_nothing(clock: VirtualClock) -> None:
+    core = make_core(clock)
+    driver = Driver(clock, [])
+    with pytest.raises(TaskTimeoutError, match="never read"):
+        driver.run(core.wait("t1", timeout=0, poll=None, on_update=None))
+    assert driver.sends() == []
+
+
+def test_resume_reports_lost_and_unknown_tasks_without_waiting_for_them(
+    clock: VirtualClock, journal: Journal, tmp_path: Path
+) -> None:
+    core = make_core(clock)
+    core.journal = journal
+    driver = Driver(clock, [httpx.ReadTimeout("lost"), CREATED])
+    with pytest.raises(SubmissionUncertainError):
+        driver.run(core.submit("lost answer", URL, {}))
+    driver.run(core.submit("a knight", URL, {}))
+    clock.now += 60  # past the grace a just-created task has
+    driver.answers.append(refused(404, "no such task"))
+    ended = driver.run(core.resume(tmp_path / "out", timeout=60))
+    assert [(t.task_id, t.state) for t in ended] == [("t1", TaskState.FAIL)]
+    states = {entry.task_id: entry.state for entry in journal.entries()}
+    assert states == {None: State.UNCERTAIN, "t1": State.FAILED}
+
+
+def test_a_credit_balance_that_is_not_a_number_is_unexpected(clock: VirtualClock) -> None:
+    core = make_core(clock)
+    with pytest.raises(UnexpectedResponseError, match="expected a number"):
+        Driver(clock, [ok("lots")]).run(core.credits())
+
+
+def test_a_child_with_its_own_rate_limit_has_its_own_windows(clock: VirtualClock) -> None:
+    core = make_core(clock, rate_limit=RateLimit(polls_per_second=1))
+    child = core.with_settings(rate_limit=RateLimit(polls_per_second=5))
+    unlimited = core.with_settings(rate_limit=None)
+    assert child.polls is not core.polls
+    assert (unlimited.polls, unlimited.creates) == (None, None)
+    assert core.with_settings(max_retries=0).polls is core.polls, "shared unless given"
