@@ -26,19 +26,19 @@ from typing import TYPE_CHECKING, Any, TypeVar, Unpack, overload
 import httpx
 
 from . import _constants as C
-from . import _surface
-from ._core import Core, OnUpdate
+from . import _sandbox, _surface
+from ._core import Core
+from ._deadline import deadline, past_deadline
 from ._decoding import ACCEPT_HEADERS, Body
-from ._effects import Effect, Fetch, Fetched, Flow, Record, Send, Sleep
-from ._exceptions import JournalError
+from ._effects import Effect, Fetch, Fetched, Flow, Limit, Record, Send, Sleep
+from ._exceptions import APIConnectionError, JournalError
 from ._files import PartFile, ReferenceImage, UploadableFile
 from ._inflight import InFlight
 from ._journal import Journal, JournalEntry, for_client
-from ._models import NOT_GIVEN, NotGiven, PollPolicy, RateLimit, Task
+from ._models import NOT_GIVEN, NotGiven, OnUpdate, PollPolicy, RateLimit, Task
 from ._options import MODEL
-from ._sandbox import Sandbox
 from ._tracing import Tracing
-from ._transport import async_client, deadline, past_deadline
+from ._transport import async_client
 from ._wake import AsyncWakers
 from ._wire import HttpResponse
 
@@ -94,7 +94,7 @@ class AsyncCharacterClient:
         trace_prompts: bool = False,
     ) -> None:
         self._tracing = Tracing(tracer_provider, trace_prompts)
-        self._sandbox = Sandbox.start() if sandbox else None
+        self._sandbox = _sandbox.start() if sandbox else None
         if self._sandbox is not None:
             api_key, base_url, upload_base_url = self._sandbox.settings()
         if timeout is None:
@@ -373,6 +373,9 @@ class AsyncCharacterClient:
         return await self._run(self._core.resume(directory, timeout=timeout))
 
     async def close(self) -> None:
+        """Close what this client made: its HTTP client (not an `http_client` it was given),
+        its journal (not an open `Journal` it was given) and its sandbox. A `with_options()`
+        client owns none of them; closing it leaves its parent working."""
         if self._owns_journal and self._core.journal is not None:
             self._core.journal.close()
         if self._owns_http:
@@ -429,6 +432,8 @@ class AsyncCharacterClient:
                 return fetched
         if isinstance(effect, Record):
             return await self._record(effect)
+        if isinstance(effect, Limit):
+            return await self._limit(effect)
         if isinstance(effect, Sleep):
             # Imported here, not at the top: asyncio costs more to import than httpx, and a program
             # that only imports this package should not pay for it. (The sync client, derived
@@ -481,6 +486,17 @@ class AsyncCharacterClient:
         try:
             return await asyncio.to_thread(effect.write)
         except JournalError as error:
+            return error
+
+    async def _limit(self, effect: Limit) -> Any:
+        # A shared window's step waits for its storage (a sqlite lock, a Redis round trip): in
+        # a worker thread, off the event loop. The sync client, derived from this one, steps in
+        # its own thread.
+        import asyncio  # for to_thread only
+
+        try:
+            return await asyncio.to_thread(effect.step)
+        except APIConnectionError as error:
             return error
 
     async def _fetch(self, effect: Fetch) -> Fetched | Exception:

@@ -41,6 +41,7 @@ class Downloads:
     max_retries: int
     allow_private_urls: bool
     clock: Callable[[], float]
+    random: Callable[[], float]  # a uniform draw from [0, 1): where a backoff falls in its jitter
     deadline: Callable[[], float]  # when a file whose download starts now must be whole
     renew: Callable[[str, str | None], Flow[Any]]  # (expired URL, task id) -> a fresh URL
 
@@ -149,6 +150,7 @@ class Downloads:
                     retries=self.max_retries,
                     deadline=None,
                     now=self.clock(),
+                    spread=self.random(),
                 )
             if delay is None:
                 raise error
@@ -206,5 +208,6 @@ def _download_error(reply: object, url: str, task_id: str | None) -> ApikleyErro
         "fresh URLs",
         status_code=status,
         task_id=task_id,
+        endpoint=f"download from {host}",
         **extra,
     )

@@ -73,6 +73,16 @@ class Record:
 
 
 @attrs.frozen
+class Limit:
+    """A step of a rate-limit window that other processes share (`_shared_limits`): the client
+    calls `step` (the async client in a worker thread, since it waits for a sqlite lock or a
+    Redis round trip) and sends back what it returns, or the `APIConnectionError` it raised.
+    Windows in memory are plain arithmetic: the flows call them directly."""
+
+    step: Callable[[], Any]
+
+
+@attrs.frozen
 class Fetched:
     status_code: int
     headers: Mapping[str, str]
@@ -81,5 +91,5 @@ class Fetched:
     undecodable: str | None = None  # why its compressed body could not be decoded (_decoding)
 
 
-Effect = Send | Sleep | Fetch | Record
+Effect = Send | Sleep | Fetch | Record | Limit
 Flow = Generator[Effect, Any, T]

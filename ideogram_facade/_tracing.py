@@ -20,21 +20,19 @@ API's proxy) counts as none. A `tracer_provider=` given to the client is used as
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ._effects import Fetch, Fetched, Send
 from ._exceptions import ApikleyError
-from ._models import Task
+from ._models import OnUpdate, Task
 from ._version import __version__
 from ._wire import HttpResponse
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer, TracerProvider
-
-OnUpdate = Callable[[Task], object]
 
 
 class Traced:

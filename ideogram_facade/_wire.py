@@ -25,10 +25,10 @@ from ._exceptions import (
     ApikleyError,
     APITimeoutError,
     AuthenticationError,
+    BadRequestError,
     FeatureDisabledError,
     GenerationFailedError,
     InsufficientCreditsError,
-    InvalidRequestError,
     RateLimitError,
     ServerError,
     ServiceUnavailableError,
@@ -56,7 +56,7 @@ NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.U
 
 # code → (class, what to do). Codes the service may invent later fall back by range.
 _ERRORS: dict[int, tuple[type[ApikleyError], str]] = {
-    400: (InvalidRequestError, "Fix the request; sending it again unchanged will fail again."),
+    400: (BadRequestError, "Fix the request; sending it again unchanged will fail again."),
     401: (AuthenticationError, "Check the API key (argument api_key or APIKLEY_API_KEY)."),
     402: (InsufficientCreditsError, "Top up the account's credits, then submit again."),
     403: (AuthenticationError, "Check that the API key may use this model."),
@@ -64,7 +64,7 @@ _ERRORS: dict[int, tuple[type[ApikleyError], str]] = {
         TaskNotFoundError,
         f"Check the task id; the service keeps tasks for {C.TASK_RETENTION_DAYS} days.",
     ),
-    422: (InvalidRequestError, "Fix the request; sending it again unchanged will fail again."),
+    422: (BadRequestError, "Fix the request; sending it again unchanged will fail again."),
     429: (RateLimitError, "Slow down: lower the client's RateLimit or wait before retrying."),
     433: (
         InsufficientCreditsError,
@@ -207,7 +207,7 @@ def unwrap(
         raise unreadable(endpoint, idempotent, response, task_id, None)
     try:
         return _unwrap(response, endpoint=endpoint, idempotent=idempotent, task_id=task_id)
-    except ApikleyError:  # InvalidRequestError is a ValueError too
+    except ApikleyError:  # BadRequestError is a ValueError too
         raise
     except _UNREADABLE as error:
         raise unreadable(endpoint, idempotent, response, task_id, error) from None
@@ -299,6 +299,7 @@ def _unwrap(
             status_code=status,
             task_id=task_id,
             body=snippet,
+            endpoint=endpoint,
         )
 
     if code is None and not idempotent and 200 <= status < 300:
@@ -333,6 +334,7 @@ def _unwrap(
         status_code=status,
         task_id=task_id or named,
         body=snippet,
+        endpoint=endpoint,
         **extra,
     )
 

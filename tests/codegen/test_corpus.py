@@ -3,11 +3,12 @@ of the checkout, regenerates with no other edit (`codegen.regenerate`: the clien
 surface, the sync client), is summarised with the right verdict, and is used through the fake
 by the regenerated package (or, for what it removes, refused with `InvalidRequestError`).
 
-Each case costs a generator run and a process, so the corpus has a session of its own:
-`nox -s corpus` (CI runs it). The classes of change: a choice added or removed in one model,
-a component one document changes before the others, a field added, removed, renamed, made
-required, of another type, a limit tightened or loosened, a default changed, a new image
-field, a new task state, a new model.
+Each case costs a generator run and a process, so the corpus runs once, with the tests of
+tools/ (`nox -s tools`, part of plain `nox`), not in the tests session of each Python, and the
+marker `corpus` keeps it out of a plain `pytest`. The classes of change: a choice added or
+removed in one model, a component one document changes before the others, a field added,
+removed, renamed, made required, of another type, a limit tightened or loosened, a default
+changed, a new image field, a new task state, a new model.
 """
 
 from __future__ import annotations
