@@ -6,7 +6,7 @@ import enum
 import math
 import os
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -178,49 +178,88 @@ class RateLimit:
 
 
 class Storage(NamedTuple):
-    """A parsed `RateLimit.storage`: `location` is what to open, `shown` is safe to print."""
+    """A parsed storage URI (`RateLimit.storage`, `journal=`): `location` is what to open,
+    `shown` is safe to print (no password)."""
 
-    kind: str  # "memory", "sqlite" or "redis"
+    kind: str  # "memory", "sqlite", "redis" or "postgresql"
     location: str
     shown: str
 
 
-STORAGE_FORMS = "memory://, sqlite:///ABSOLUTE/PATH or redis://HOST:PORT/DB (rediss:// for TLS)"
+# How each kind of storage is written, as the errors name it.
+_FORMS = {
+    "memory": "memory://",
+    "sqlite": "sqlite:///ABSOLUTE/PATH",
+    "redis": "redis://HOST:PORT/DB (rediss:// for TLS)",
+    "postgresql": "postgresql://USER:PASSWORD@HOST:PORT/DATABASE",
+}
+RATE_LIMIT_STORAGES = ("memory", "sqlite", "redis")
 
 
-def parse_storage(uri: str) -> Storage:
-    """Check a `RateLimit.storage` URI; a password in it is registered as a secret."""
+def storage_forms(kinds: Sequence[str]) -> str:
+    forms = [_FORMS[kind] for kind in kinds]
+    return f"{', '.join(forms[:-1])} or {forms[-1]}" if len(forms) > 1 else forms[0]
+
+
+def parse_storage(
+    uri: str, *, what: str = "RateLimit.storage", kinds: Sequence[str] = RATE_LIMIT_STORAGES
+) -> Storage:
+    """Check a storage URI for `what`, which takes `kinds` of storage; a password in it is
+    registered as a secret."""
     if not isinstance(uri, str):
-        raise InvalidRequestError(f"RateLimit.storage must be a str: {STORAGE_FORMS}")
-    if uri == "memory://":
-        return Storage("memory", uri, uri)
+        raise InvalidRequestError(f"{what} must be a str: {storage_forms(kinds)}")
     parts = urllib.parse.urlsplit(uri)
-    if parts.scheme == "sqlite":
+    kind = {"rediss": "redis", "postgres": "postgresql"}.get(parts.scheme, parts.scheme)
+    if kind not in kinds or kind not in _FORMS:
+        got = f"a {parts.scheme}:// URI" if parts.scheme else "no scheme"
+        raise InvalidRequestError(f"{what} must be {storage_forms(kinds)}; got {got}")
+    if kind == "memory":
+        if uri != "memory://":
+            raise InvalidRequestError(f"{what} {uri!r}: the memory storage is memory://")
+        return Storage("memory", uri, uri)
+    if kind == "sqlite":
         path = uri[len("sqlite://") :]
         named = os.path.isabs(path) and os.path.basename(path)
         if parts.netloc or parts.query or parts.fragment or not named:
             raise InvalidRequestError(
-                f"RateLimit.storage {uri!r}: a sqlite storage is sqlite:// and an absolute path "
-                "(sqlite:///var/lib/app/limits.db), the same file in every process"
+                f"{what} {uri!r}: a sqlite storage is sqlite:// and an absolute path "
+                "(sqlite:///var/lib/app/tasks.db), the same file in every process"
             )
         return Storage("sqlite", path, uri)
-    if parts.scheme in ("redis", "rediss"):
-        if parts.password:
-            register_secret(urllib.parse.unquote(parts.password))
-        try:
-            port = parts.port
-        except ValueError:
-            port = None
-        host = parts.hostname or ""
-        host = f"[{host}]" if ":" in host else host
-        user = f"{parts.username}@" if parts.username else ""
-        shown = f"{parts.scheme}://{user}{host}{f':{port}' if port else ''}{parts.path}"
-        database = parts.path.strip("/")
-        if not host or not (database == "" or database.isdigit()):
-            raise InvalidRequestError(
-                f"RateLimit.storage {shown!r}: a Redis storage is redis://HOST:PORT/DB, DB a "
-                "number (or rediss:// for TLS)"
-            )
-        return Storage("redis", uri, shown)
-    got = f"a {parts.scheme}:// URI" if parts.scheme else "no scheme"
-    raise InvalidRequestError(f"RateLimit.storage must be {STORAGE_FORMS}; got {got}")
+    if kind == "postgresql":
+        return Storage("postgresql", uri, _postgresql_shown(uri, parts, what))
+    if parts.password:
+        register_secret(urllib.parse.unquote(parts.password))
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    user = f"{parts.username}@" if parts.username else ""
+    shown = f"{parts.scheme}://{user}{host}{f':{port}' if port else ''}{parts.path}"
+    database = parts.path.strip("/")
+    if not host or not (database == "" or database.isdigit()):
+        raise InvalidRequestError(
+            f"{what} {shown!r}: a Redis storage is redis://HOST:PORT/DB, DB a number (or "
+            "rediss:// for TLS)"
+        )
+    return Storage("redis", uri, shown)
+
+
+def _postgresql_shown(uri: str, parts: urllib.parse.SplitResult, what: str) -> str:
+    """The URI without its password (libpq takes one in the user part or as `password=`),
+    and without its query, which may hold one."""
+    user_part, at, hosts = parts.netloc.rpartition("@")
+    user, _, password = user_part.partition(":")
+    secrets = [password] if password else []
+    secrets += urllib.parse.parse_qs(parts.query).get("password", [])
+    for secret in secrets:
+        register_secret(urllib.parse.unquote(secret))
+    shown = f"{parts.scheme}://{f'{user}@' if at else ''}{hosts}{parts.path}"
+    if parts.fragment or not parts.path.strip("/"):
+        raise InvalidRequestError(
+            f"{what} {shown!r}: a PostgreSQL storage names its database: "
+            "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+        )
+    return shown
