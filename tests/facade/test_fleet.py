@@ -250,3 +250,17 @@ def test_a_callback_delivered_to_one_process_wakes_the_wait_in_another(
     # confirmation can have woken it.
     assert f"confirmed {waited['task_id']}" in "\n".join(confirmations)
     assert fake.polls(waited["task_id"]) == 2, "the receiver's confirmation, and the woken wait's"
+
+
+@pytest.mark.slow
+def test_the_fleet_example_runs_and_finishes_the_killed_worker_s_task(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    example = [sys.executable, "examples/fleet.py", "--journal", postgres_url, "--demo", "4"]
+    done = subprocess.run(
+        [*example, "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "4 tasks created for 4 prompts; 0 unfinished" in done.stdout
+    assert len(list(tmp_path.glob("*.png"))) == 4
