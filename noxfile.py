@@ -105,7 +105,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     session.install(
-        "-e", ".[cli,redis,otel]", *group("typecheck"), *group("test"), *group("otel-sdk")
+        "-e", ".[cli,redis,otel,mcp]", *group("typecheck"), *group("test"), *group("otel-sdk")
     )
     session.run("mypy", "ideogram_facade", "tests", "tools", "examples")
 
@@ -114,7 +114,7 @@ def typecheck(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     # tools/codegen.py is tested too (drift, update), so the generator is installed here.
     session.install(
-        "-e", ".[cli,redis,otel]", *group("test"), *group("otel-sdk"), *group("codegen")
+        "-e", ".[cli,redis,otel,mcp]", *group("test"), *group("otel-sdk"), *group("codegen")
     )
     session.run("pytest", *WORKERS, *session.posargs, env={"HYPOTHESIS_PROFILE": "ci"})
 
