@@ -55,8 +55,9 @@ __all__ = ["ExitCode", "main"]
 DEBUG_ENV = "IDEOGRAM_CHARACTER_DEBUG"
 
 
-def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
-    # Imported on use: `--help` and usage errors stay fast and need no client.
+def _actions() -> dict[str, Callable[[argparse.Namespace], int]]:
+    # Imported on use: `--help` and usage errors stay fast and need no client. (Not named
+    # after a module it imports: importing the module would replace it in this package.)
     from . import _batch, _commands, _mcp
 
     return {
@@ -111,7 +112,7 @@ def _run(args: argparse.Namespace) -> int:
     action = args.command
     try:
         with _sigterm_interrupts():
-            return _commands()[action](args)
+            return _actions()[action](args)
     except CliError as error:
         say(error.message)
         return error.code

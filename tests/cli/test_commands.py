@@ -208,6 +208,18 @@ def test_credits(fake: FakeApikley) -> None:
     assert run_cli("credits", env=cli_env(fake)).stdout == "123.5\n"
 
 
+def test_main_runs_a_command_again_in_the_same_process(
+    fake: FakeApikley, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The second call once failed as an internal error: importing the commands' module
+    # replaced the function of the same name that main() looks them up with.
+    for name, value in cli_env(fake).items():
+        monkeypatch.setenv(name, value)
+    assert main(["credits"]) == 0
+    assert main(["credits"]) == 0
+    assert capsys.readouterr().out == "1000\n1000\n"
+
+
 def test_upload_prints_the_url(fake: FakeApikley, portrait: Path) -> None:
     result = run_cli("upload", portrait, "--json", env=cli_env(fake))
     assert result.code == 0, result.stderr
