@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ideogram_facade import AsyncCharacterClient
+from ideogram_facade import AsyncCharacterClient, JournalError
 from ideogram_facade._journal import Journal
 from ideogram_facade.cli._commands import output_folder
 from ideogram_facade.cli._exitcodes import PROG, CliError, ExitCode, say
@@ -105,7 +105,15 @@ def serve(args: argparse.Namespace) -> int:
     _require_mcp()
     _check_key(args.sandbox)
     out = output_folder((args.out or default_out(args.sandbox)).expanduser()).resolve()
-    journal = Journal.open(args.journal.expanduser() if args.journal else out / JOURNAL_NAME)
+    path = args.journal.expanduser() if args.journal else out / JOURNAL_NAME
+    try:
+        journal = Journal.open(path)
+    except JournalError as error:
+        raise CliError(
+            ExitCode.JOURNAL,
+            f"mcp: {error}. One server at a time per journal: if another `{PROG} mcp` serves "
+            "it, give this one its own --journal or --out",
+        ) from None
     try:
         client = async_client(args, journal)
         import anyio

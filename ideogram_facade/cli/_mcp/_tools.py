@@ -150,8 +150,8 @@ def tool_name(action: str, model: Model) -> str:
 def catalogue() -> dict[str, ToolSpec]:
     """Every tool, by name: a generate and a submit per model, then the task tools."""
     tools = [
-        *(_request_tool("generate", each) for each in facade.models()),
-        *(_request_tool("submit", each) for each in facade.models()),
+        *(request_tool("generate", each) for each in facade.models()),
+        *(request_tool("submit", each) for each in facade.models()),
         *_task_tools(),
     ]
     return {tool.name: tool for tool in tools}
@@ -162,7 +162,7 @@ def _validator(name: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(catalogue()[name].input_schema)
 
 
-def _request_tool(action: str, model: Model) -> ToolSpec:
+def request_tool(action: str, model: Model) -> ToolSpec:
     purpose = _PURPOSES.get(model.name, f"generate with {model.name}")
     if action == "generate":
         description = (

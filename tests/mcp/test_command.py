@@ -1,0 +1,93 @@
+"""`ideogram-character mcp` as a command: where it listens, where it writes, what it says when
+it cannot start, and that nothing else imports the MCP SDK."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ideogram_facade._journal import Journal
+from ideogram_facade.cli import main
+from ideogram_facade.cli._mcp import JOURNAL_NAME
+from tests.cli.support import CLI, cli_env, run_cli
+
+
+@pytest.mark.parametrize(
+    ("address", "says"),
+    [
+        ("0.0.0.0:8765", "refusing to listen on 0.0.0.0: the server has no authentication"),
+        ("[2001:db8::1]:8765", "refusing to listen on 2001:db8::1"),
+        ("example.com:8765", "add --allow-remote if every host that can reach example.com"),
+        ("8765", "--http takes HOST:PORT, as 127.0.0.1:8765"),
+        ("127.0.0.1:99999", "--http takes HOST:PORT"),
+    ],
+)
+def test_http_listens_only_on_loopback_unless_allowed(
+    address: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["mcp", "--sandbox", "--http", address]) == 2
+    assert says in capsys.readouterr().err
+
+
+def test_the_package_and_the_cli_import_no_mcp() -> None:
+    check = (
+        "import sys, ideogram_facade, ideogram_facade.cli\n"
+        "from ideogram_facade.cli import _actions\n"
+        "from ideogram_facade.cli._parser import build_parser\n"
+        "build_parser().parse_args(['mcp', '--sandbox'])\n"
+        "_actions()\n"
+        "print(sorted(m for m in ('mcp', 'PIL', 'jsonschema', 'anyio') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_without_the_extra_it_says_how_to_install_it(tmp_path: Path) -> None:
+    without_mcp = [
+        sys.executable,
+        "-c",
+        "import sys; sys.modules['mcp'] = None; "
+        "from ideogram_facade.cli import main; sys.exit(main(sys.argv[1:]))",
+    ]
+    done = run_cli("mcp", "--sandbox", "--out", tmp_path, env=cli_env(), command=without_mcp)
+    assert done.code == 2
+    assert "the MCP server needs the mcp extra (mcp is not installed)" in done.stderr
+    assert "pip install 'ideogram-facade[mcp]'" in done.stderr
+
+
+def test_without_a_key_it_exits_3_before_serving(tmp_path: Path) -> None:
+    done = run_cli("mcp", "--out", tmp_path, env=cli_env())
+    assert done.code == 3
+    assert "no API key: set APIKLEY_API_KEY" in done.stderr
+    assert not (tmp_path / JOURNAL_NAME).exists()
+
+
+def test_by_default_it_writes_into_the_user_data_folder(tmp_path: Path) -> None:
+    # Stdin at its end: the client has gone at once, and the server ends as it would then.
+    done = subprocess.run(
+        [*CLI, "mcp", "--sandbox"],
+        env=cli_env(XDG_DATA_HOME=str(tmp_path), HOME=str(tmp_path / "home")),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "ideogram-character" / "mcp-sandbox"
+    assert f"serving on stdio; images in {folder}, journal {folder / JOURNAL_NAME}" in done.stderr
+    assert (folder / JOURNAL_NAME).is_file()
+
+
+def test_a_journal_another_server_holds_is_refused_with_exit_13(tmp_path: Path) -> None:
+    journal = Journal.open(tmp_path / JOURNAL_NAME)
+    try:
+        done = run_cli("mcp", "--sandbox", "--out", tmp_path, env=cli_env())
+    finally:
+        journal.close()
+    assert done.code == 13
+    assert "another process is using the journal" in done.stderr
+    assert "give this one its own --journal or --out" in done.stderr

@@ -1,0 +1,89 @@
+"""`ideogram-character mcp` as a process, through the SDK's client over stdio and over
+streamable HTTP: the session of support.py, with the key of a loopback fake in the server's
+environment and never in an answer, on stderr or in a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import anyio
+import httpx
+from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp.client.streamable_http import streamable_http_client
+
+from ideogram_facade.testing import FakeApikley
+from tests.cli.support import CLI, check_output, cli_env, is_png
+
+from .support import exercise, images
+
+
+def test_every_tool_over_stdio(fake: FakeApikley, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    pictures = images(tmp_path / "in")
+    server = StdioServerParameters(
+        command=CLI[0], args=[*CLI[1:], "mcp", "--out", str(out)], env=cli_env(fake)
+    )
+    log = tmp_path / "stderr.txt"
+
+    async def session() -> None:
+        with log.open("w") as errlog:
+            async with (
+                stdio_client(server, errlog=errlog) as (read, write),
+                ClientSession(read, write) as client,
+            ):
+                await client.initialize()
+                await exercise(client, out, pictures, is_png)
+
+    anyio.run(session)
+    check_output("", log.read_text())
+    assert f"mcp: serving on stdio; images in {out}" in log.read_text()
+
+
+@contextmanager
+def http_server(fake: FakeApikley, out: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """The server on a free loopback port; its URL, from the line that says where it listens."""
+    process = subprocess.Popen(
+        [*CLI, "mcp", "--http", "127.0.0.1:0", "--out", str(out)],
+        env=cli_env(fake),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        first = process.stderr.readline()  # ends with the process if it fails first
+        assert "mcp: listening on http://127.0.0.1:" in first, first + process.stderr.read()
+        yield first.split("listening on ", 1)[1].split(";", 1)[0], process
+    finally:
+        process.terminate()
+        stdout, stderr = process.communicate(timeout=30)
+        check_output(stdout, stderr)
+
+
+def test_every_tool_over_streamable_http(fake: FakeApikley, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    pictures = images(tmp_path / "in")
+    with http_server(fake, out) as (url, _):
+
+        async def session() -> None:
+            async with (
+                streamable_http_client(url) as (read, write),
+                ClientSession(read, write) as client,
+            ):
+                await client.initialize()
+                await exercise(client, out, pictures, is_png)
+
+        anyio.run(session)
+        # The SDK's guard against DNS rebinding: a page of another site, whose name resolves
+        # to this machine, cannot drive the server.
+        rebound = httpx.post(
+            url,
+            headers={"Host": "attacker.example:80", "Content-Type": "application/json"},
+            content=b"{}",
+            trust_env=False,
+        )
+        assert rebound.status_code in (400, 403, 421), rebound.status_code
