@@ -3,6 +3,7 @@ it cannot start, and that nothing else imports the MCP SDK."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from ideogram_facade._journal import Journal
 from ideogram_facade.cli import main
 from ideogram_facade.cli._mcp import JOURNAL_NAME
+from ideogram_facade.testing import FakeApikley
 from tests.cli.support import CLI, cli_env, run_cli
 
 
@@ -91,3 +93,32 @@ def test_a_journal_another_server_holds_is_refused_with_exit_13(tmp_path: Path) 
     assert done.code == 13
     assert "another process is using the journal" in done.stderr
     assert "give this one its own --journal or --out" in done.stderr
+
+
+@pytest.mark.parametrize(("number", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_ends_the_stdio_server_while_its_client_keeps_stdin_open(
+    fake: FakeApikley, tmp_path: Path, number: int, code: int
+) -> None:
+    # The SDK reads stdin in a thread that only the client's end of stdin stops: the server
+    # once waited for it after the signal, for as long as the client kept the pipe open, and
+    # a signal inside the SDK's task group was reported as an internal error.
+    process = subprocess.Popen(
+        [*CLI, "mcp", "--out", str(tmp_path)],
+        env=cli_env(fake),
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None
+    assert process.stderr is not None
+    try:
+        assert "serving on stdio" in process.stderr.readline()
+        process.send_signal(number)
+        assert process.wait(timeout=60) == code
+        assert process.stderr.read() == "ideogram-character: interrupted\n"
+    finally:
+        process.kill()
+        process.stdin.close()
+        process.stderr.close()
+    # The journal was closed: another server can open it.
+    Journal.open(tmp_path / JOURNAL_NAME).close()

@@ -17,20 +17,23 @@ the package or the CLI imports neither.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import ipaddress
 import os
 import socket
 import sys
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ideogram_facade import AsyncCharacterClient, JournalError
 from ideogram_facade._journal import Journal
 from ideogram_facade.cli._commands import output_folder
-from ideogram_facade.cli._exitcodes import PROG, CliError, ExitCode, say
+from ideogram_facade.cli._exitcodes import PROG, CliError, ExitCode, Interrupted, say
 from ideogram_facade.cli._settings import _check_key, async_client
 
 if TYPE_CHECKING:
+    import anyio
     from mcp.server import Server
 
 JOURNAL_NAME = "ideogram-character-mcp-journal.sqlite3"
@@ -119,9 +122,64 @@ def serve(args: argparse.Namespace) -> int:
         import anyio
 
         anyio.run(_serve, client, journal, out, address, args.verbose)
+    except BaseExceptionGroup as group:
+        # A signal that lands in a task of the SDK's comes out of its task group wrapped.
+        stop = _interruption(group)
+        if stop is None:
+            raise
+        raise stop from None
     finally:
         journal.close()
     return ExitCode.OK
+
+
+def _interruption(error: BaseException) -> BaseException | None:
+    """The Ctrl-C or SIGTERM (KeyboardInterrupt, Interrupted) in `error`, if any."""
+    if isinstance(error, KeyboardInterrupt | Interrupted):
+        return error
+    if isinstance(error, BaseExceptionGroup):
+        return next(filter(None, map(_interruption, error.exceptions)), None)
+    return None
+
+
+class _StdinLines:
+    """The lines of stdin, as the SDK's stdio transport reads them (`async for line in ...`),
+    read by a daemon thread. The SDK's own reader blocks in a worker thread that only the
+    client's end of stdin stops, and the interpreter waits for it at exit: a server stopped
+    by a signal, or failing, would stay for as long as its client kept the pipe open."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._lines: asyncio.Queue[str | None] = asyncio.Queue()
+        threading.Thread(target=self._read, name="mcp stdin", daemon=True).start()
+
+    def _read(self) -> None:
+        # Plain reads of a descriptor of its own: a daemon thread left inside sys.stdin's
+        # buffered reader at exit makes the interpreter abort.
+        descriptor = os.dup(sys.stdin.fileno())
+        pending = b""
+        try:
+            while chunk := os.read(descriptor, 65536):
+                *lines, pending = (pending + chunk).split(b"\n")
+                for line in lines:
+                    self._put(line.decode("utf-8", "replace") + "\n")
+            self._put(None)
+        except (OSError, RuntimeError):  # stdin broke, or the server has ended
+            return
+        finally:
+            os.close(descriptor)
+
+    def _put(self, line: str | None) -> None:
+        self._loop.call_soon_threadsafe(self._lines.put_nowait, line)
+
+    def __aiter__(self) -> _StdinLines:
+        return self
+
+    async def __anext__(self) -> str:
+        line = await self._lines.get()
+        if line is None:
+            raise StopAsyncIteration
+        return line
 
 
 async def _serve(
@@ -140,7 +198,8 @@ async def _serve(
             from mcp.server.stdio import stdio_server
 
             say(f"mcp: serving on stdio; {where}")
-            async with stdio_server() as (read, write):
+            stdin = cast("anyio.AsyncFile[str]", _StdinLines())
+            async with stdio_server(stdin=stdin) as (read, write):
                 await server.run(read, write, server.create_initialization_options())
         else:
             await _serve_http(server, *address, verbose=verbose, where=where)

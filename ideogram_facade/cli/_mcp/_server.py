@@ -9,9 +9,9 @@ Python signature, and a hand-made schema there is shown but not enforced; ours c
 catalogue at start, so they are given as they are and checked here (`ToolSpec.check`).
 
 Every answer says the task id once there is one: a failure after the service accepted a task
-(a timeout, a failed task, a file that cannot be saved) is an error that carries it, in its
-text and in `structuredContent.task_id`. The API key is in no answer: errors are the facade's
-(redacted), our own texts never hold it, and whatever else is caught is scrubbed too.
+(a timeout, a failed task, a file that cannot be saved) is an error whose text carries it.
+The API key is in no answer: errors are the facade's (redacted), our own texts never hold
+it, and whatever else is caught is scrubbed too.
 """
 
 from __future__ import annotations
@@ -106,15 +106,13 @@ def _scrub(text: str) -> str:
 
 
 def error_result(message: str, label: str, task_id: str | None = None) -> CallToolResult:
-    """An answer with isError: what happened and what to do, naming the task id if any."""
+    """An answer with isError: what happened and what to do, naming the task id if any. In
+    text only: clients check an error's structured content against the tool's output schema
+    too (the TypeScript SDK does), which describes a success."""
     text = f"{label}: {_scrub(message)}"
     if task_id is not None and task_id not in text:
         text += f" (task_id {task_id})"
-    return CallToolResult(
-        content=[TextContent(type="text", text=text)],
-        structured_content={"error": label, "message": text, "task_id": task_id},
-        is_error=True,
-    )
+    return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
 
 
 def api_error_result(
@@ -125,6 +123,11 @@ def api_error_result(
     step = _next_step(error, submitted)
     message = in_mcp_words(str(error)) + (f". {step}" if step else "")
     return error_result(message, classify(error)[1], task_id)
+
+
+def _known(values: Mapping[str, Any]) -> dict[str, Any]:
+    """`values` less those that are None (the output schemas in _tools.py say why)."""
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def _answer(text: str, structured: Mapping[str, Any], files: Sequence[str] = ()) -> CallToolResult:
@@ -152,27 +155,31 @@ def _task_text(task: Task, files: Sequence[str]) -> str:
 
 
 def _task_answer(task: Task, files: Sequence[str] = ()) -> CallToolResult:
-    structured = {**task_json(task), "files": list(files)}
+    structured = _known({**task_json(task), "files": list(files)})
     return _answer(_task_text(task, files), structured, files)
 
 
 def entry_json(entry: JournalEntry) -> dict[str, Any]:
     prompt = entry.request.get("prompt")
-    return {
-        "task_id": entry.task_id,
-        "state": "expired" if entry.expired and entry.task_id else entry.state.value,
-        "model": entry.model,
-        "prompt": str(prompt)[:_PROMPT_SHOWN] if prompt is not None else "",
-        "created_at": datetime.fromtimestamp(entry.created_at, UTC).isoformat(timespec="seconds"),
-        "files": list(entry.files),
-        "error": entry.error,
-    }
+    return _known(
+        {
+            "task_id": entry.task_id,
+            "state": "expired" if entry.expired and entry.task_id else entry.state.value,
+            "model": entry.model,
+            "prompt": str(prompt)[:_PROMPT_SHOWN] if prompt is not None else "",
+            "created_at": datetime.fromtimestamp(entry.created_at, UTC).isoformat(
+                timespec="seconds"
+            ),
+            "files": list(entry.files),
+            "error": entry.error,
+        }
+    )
 
 
 def _entry_line(row: Mapping[str, Any]) -> str:
-    task = row["task_id"] or "(no task id: its submit's answer was lost)"
+    task = row.get("task_id", "(no task id: its submit's answer was lost)")
     line = f"{task}  {row['state']}  {row['model']}  {row['created_at']}"
-    return line + (f"  {row['error']}" if row["error"] else "")
+    return line + (f"  {row['error']}" if "error" in row else "")
 
 
 class _Call:

@@ -67,38 +67,41 @@ _EXTRA_INPUT = {
 }
 
 
-def _nullable(kind: str) -> dict[str, Any]:
-    return {"type": [kind, "null"]}
-
-
-_STRINGS = {"type": "array", "items": {"type": "string"}}
+# The answers' structured content leaves out what is unknown rather than giving null: a type
+# of ["string", "null"] is valid JSON Schema, but clients that map schemas onto one type per
+# field (Gemini's function declarations) refuse it, as the MCP inspector's --strict warns.
+_STRING = {"type": "string"}
+_STRINGS = {"type": "array", "items": _STRING}
 # A task as the service last reported it, with the files this server saved for it.
 TASK_OUTPUT: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "task_id": {"type": "string"},
-        "state": {"type": "string"},
-        "model": _nullable("string"),
+        "task_id": _STRING,
+        "state": _STRING,
+        "model": _STRING,
         "image_urls": _STRINGS,
         "files": _STRINGS,
-        "fail_code": _nullable("string"),
-        "fail_message": _nullable("string"),
-        "credits_consumed": _nullable("number"),
+        "fail_code": _STRING,
+        "fail_message": _STRING,
+        "created_at": _STRING,
+        "completed_at": _STRING,
+        "credits_consumed": {"type": "number"},
     },
     "required": ["task_id", "state"],
 }
+# A task of the journal; one whose submit lost its answer has no task_id.
 _ENTRY_OUTPUT = {
     "type": "object",
     "properties": {
-        "task_id": _nullable("string"),
-        "state": {"type": "string"},
-        "model": {"type": "string"},
-        "prompt": {"type": "string"},
-        "created_at": {"type": "string"},
+        "task_id": _STRING,
+        "state": _STRING,
+        "model": _STRING,
+        "prompt": _STRING,
+        "created_at": _STRING,
         "files": _STRINGS,
-        "error": _nullable("string"),
+        "error": _STRING,
     },
-    "required": ["task_id", "state", "model", "created_at", "files"],
+    "required": ["state", "model", "created_at", "files"],
 }
 
 
