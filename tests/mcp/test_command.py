@@ -41,7 +41,7 @@ def test_the_package_and_the_cli_import_no_mcp() -> None:
         "from ideogram_facade.cli._parser import build_parser\n"
         "build_parser().parse_args(['mcp', '--sandbox'])\n"
         "_actions()\n"
-        "print(sorted(m for m in ('mcp', 'PIL', 'jsonschema', 'anyio') if m in sys.modules))"
+        "print(sorted(m for m in ('mcp', 'PIL', 'jsonschema', 'uvicorn') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
