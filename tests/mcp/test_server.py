@@ -196,18 +196,29 @@ def test_a_bad_argument_is_a_tool_error_that_says_what_to_fix(
     assert not fake.uploads
 
 
-def test_a_whole_number_given_as_a_float_is_sent_as_the_number(
+def test_a_whole_number_given_as_a_float_is_the_number_and_a_null_is_left_out(
     fake: FakeApikley, tmp_path: Path
 ) -> None:
     async def scenario(session: Client) -> None:
         answer = await call(
             session,
             "generate_character",
-            {"prompt": "a pilot", "reference_image": URL, "num_images": 2.0},
+            {
+                "prompt": "a pilot",
+                "reference_image": URL,
+                "num_images": 2.0,
+                "seed": 7.0,
+                "style": None,
+                "timeout": None,
+            },
         )
         assert len(succeeded(answer, "generate")["files"]) == 2
 
     run(fake, tmp_path, scenario)
+    (task,) = fake.tasks.values()
+    sent = task.body["input"]
+    assert (sent["num_images"], sent["seed"]) == ("2", 7)
+    assert sent["style"] == "AUTO"  # the spec's default, as when it is left out
 
 
 def test_waiting_reports_each_state_as_progress(fake: FakeApikley, tmp_path: Path) -> None:

@@ -54,6 +54,7 @@ from ideogram_facade import (
 from ideogram_facade._constants import API_KEY_ENV, LOGGER_NAME
 from ideogram_facade._exceptions import redact as redact_secrets
 from ideogram_facade._journal import Journal, JournalEntry, State
+from ideogram_facade.cli._commands import exact
 from ideogram_facade.cli._exitcodes import PROG, classify, redact
 from ideogram_facade.cli._output import task_json
 
@@ -130,11 +131,14 @@ def _known(values: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def _answer(text: str, structured: Mapping[str, Any], files: Sequence[str] = ()) -> CallToolResult:
-    """A text for the agent, the structured result, and previews of the first saved images."""
+async def _answer(
+    text: str, structured: Mapping[str, Any], files: Sequence[str] = ()
+) -> CallToolResult:
+    """A text for the agent, the structured result, and previews of the first saved images
+    (made in a worker thread: decoding a few MB would hold up the server's other calls)."""
     content: list[ContentBlock] = [TextContent(type="text", text=text)]
     for path in files[:MAX_PREVIEWS]:
-        small = preview(Path(path))
+        small = await anyio.to_thread.run_sync(preview, Path(path))
         if small is not None:
             data = base64.b64encode(small).decode("ascii")
             content.append(ImageContent(type="image", data=data, mime_type="image/jpeg"))
@@ -154,9 +158,9 @@ def _task_text(task: Task, files: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def _task_answer(task: Task, files: Sequence[str] = ()) -> CallToolResult:
+async def _task_answer(task: Task, files: Sequence[str] = ()) -> CallToolResult:
     structured = _known({**task_json(task), "files": list(files)})
-    return _answer(_task_text(task, files), structured, files)
+    return await _answer(_task_text(task, files), structured, files)
 
 
 def entry_json(entry: JournalEntry) -> dict[str, Any]:
@@ -240,17 +244,17 @@ class Tools:
                     f"task {call.task_id} submitted ({spec.model.name}), recorded in the "
                     f"journal {self.journal.path}: wait, status or download take its task_id"
                 )
-                return _answer(text, {"task_id": call.task_id, "model": spec.model.name})
+                return await _answer(text, {"task_id": call.task_id, "model": spec.model.name})
             return await self._download(call.task_id, timeout, False, progress)
         if spec.action == "status":
             task = await self.client.get_task(given["task_id"])
-            return _task_answer(task)
+            return await _task_answer(task)
         if spec.action == "wait":
             call.task_id = given["task_id"]
             task = await self.client.wait(
                 given["task_id"], timeout=timeout, on_update=_watch(progress)
             )
-            return _task_answer(task)
+            return await _task_answer(task)
         if spec.action == "download":
             call.task_id = given["task_id"]
             return await self._download(
@@ -258,7 +262,7 @@ class Tools:
             )
         if spec.action == "credits":
             balance = await self.client.credits()
-            return _answer(f"{balance:g} credits", {"credits": balance})
+            return await _answer(f"{exact(balance)} credits", {"credits": balance})
         if spec.action == "tasks":
             return await self._tasks(given.get("all", False))
         if spec.action == "resume":
@@ -281,7 +285,7 @@ class Tools:
     ) -> CallToolResult:
         task = await self.client.wait(task_id, timeout=seconds, on_update=_watch(progress))
         paths = await self.client.download(task, self.out, overwrite=overwrite)
-        return _task_answer(task, [str(path) for path in paths])
+        return await _task_answer(task, [str(path) for path in paths])
 
     async def _tasks(self, every: bool) -> CallToolResult:
         entries = await anyio.to_thread.run_sync(
@@ -292,7 +296,7 @@ class Tools:
         text = "\n".join(
             [f"{len(rows)} {which} in the journal {self.journal.path}", *map(_entry_line, rows)]
         )
-        return _answer(text, {"journal": self.journal.path, "tasks": rows})
+        return await _answer(text, {"journal": self.journal.path, "tasks": rows})
 
     async def _resume(self, seconds: float) -> CallToolResult:
         """The journal's unfinished tasks waited for and saved, within `seconds` in all; what
@@ -316,7 +320,7 @@ class Tools:
             )
         files = [path for row in rows for path in row["files"]]
         structured = {"tasks": rows, "unfinished": unfinished, "uncertain": uncertain}
-        return _answer("\n".join(lines), structured, files)
+        return await _answer("\n".join(lines), structured, files)
 
 
 def _local(value: Any) -> Any:

@@ -121,8 +121,9 @@ class ToolSpec:
 
     def check(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """The arguments, checked against the schema and, for a request, by the facade's
-        own checks of its model; InvalidRequestError saying what to fix otherwise. Whole
-        numbers given as 2.0 become 2 (JSON does not tell them apart)."""
+        own checks of its model; InvalidRequestError saying what to fix otherwise. A null is
+        an argument left out (some clients send one for every optional argument), and a whole
+        number given as 2.0 is 2 (JSON does not tell them apart)."""
         properties = self.input_schema["properties"]
         unknown = [name for name in arguments if name not in properties]
         if unknown:
@@ -134,6 +135,7 @@ class ToolSpec:
             and value.is_integer()
             else value
             for name, value in arguments.items()
+            if value is not None
         }
         if self.model is not None:
             _check_request(self.model, given)
