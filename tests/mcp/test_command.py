@@ -61,10 +61,12 @@ def test_without_the_extra_it_says_how_to_install_it(tmp_path: Path) -> None:
     assert "pip install 'ideogram-facade[mcp]'" in done.stderr
 
 
-def test_without_a_key_it_exits_3_before_serving(tmp_path: Path) -> None:
-    done = run_cli("mcp", "--out", tmp_path, env=cli_env())
-    assert done.code == 3
-    assert "no API key: set APIKLEY_API_KEY" in done.stderr
+def test_without_a_key_it_exits_3_before_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("APIKLEY_API_KEY", raising=False)
+    assert main(["mcp", "--out", str(tmp_path)]) == 3
+    assert "no API key: set APIKLEY_API_KEY" in capsys.readouterr().err
     assert not (tmp_path / JOURNAL_NAME).exists()
 
 
@@ -84,15 +86,17 @@ def test_by_default_it_writes_into_the_user_data_folder(tmp_path: Path) -> None:
     assert (folder / JOURNAL_NAME).is_file()
 
 
-def test_a_journal_another_server_holds_is_refused_with_exit_13(tmp_path: Path) -> None:
-    journal = Journal.open(tmp_path / JOURNAL_NAME)
+def test_a_journal_another_server_holds_is_refused_with_exit_13(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = Journal.open(tmp_path / JOURNAL_NAME)  # its lock is refused to any other opener
     try:
-        done = run_cli("mcp", "--sandbox", "--out", tmp_path, env=cli_env())
+        assert main(["mcp", "--sandbox", "--out", str(tmp_path)]) == 13
     finally:
         journal.close()
-    assert done.code == 13
-    assert "another process is using the journal" in done.stderr
-    assert "give this one its own --journal or --out" in done.stderr
+    said = capsys.readouterr().err
+    assert "another process is using the journal" in said
+    assert "give this one its own --journal or --out" in said
 
 
 @pytest.mark.parametrize(("number", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])

@@ -197,9 +197,9 @@ async def _serve(
         if address is None:
             from mcp.server.stdio import stdio_server
 
-            say(f"mcp: serving on stdio; {where}")
             stdin = cast("anyio.AsyncFile[str]", _StdinLines())
             async with stdio_server(stdin=stdin) as (read, write):
+                say(f"mcp: serving on stdio; {where}")
                 await server.run(read, write, server.create_initialization_options())
         else:
             await _serve_http(server, *address, verbose=verbose, where=where)

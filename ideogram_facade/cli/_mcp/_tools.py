@@ -139,10 +139,14 @@ class ToolSpec:
         }
         if self.model is not None:
             _check_request(self.model, given)
-        errors = sorted(_validator(self.name).iter_errors(given), key=lambda e: list(e.path))
+        errors = sorted(self._validator.iter_errors(given), key=lambda e: list(e.path))
         if errors:
             raise InvalidRequestError("; ".join(_explain(error) for error in errors[:3]))
         return given
+
+    @functools.cached_property
+    def _validator(self) -> jsonschema.Draft202012Validator:
+        return jsonschema.Draft202012Validator(self.input_schema)
 
 
 def tool_name(action: str, model: Model) -> str:
@@ -162,12 +166,8 @@ def catalogue() -> dict[str, ToolSpec]:
     return {tool.name: tool for tool in tools}
 
 
-@functools.cache
-def _validator(name: str) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(catalogue()[name].input_schema)
-
-
 def request_tool(action: str, model: Model) -> ToolSpec:
+    """The `generate_` or `submit_` tool of `model`: its fields, as the catalogue has them."""
     purpose = _PURPOSES.get(model.name, f"generate with {model.name}")
     if action == "generate":
         description = (
