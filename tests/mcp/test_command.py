@@ -12,7 +12,7 @@ import pytest
 
 from ideogram_facade._journal import Journal
 from ideogram_facade.cli import main
-from ideogram_facade.cli._mcp import JOURNAL_NAME
+from ideogram_facade.cli._mcp import JOURNAL_NAME, default_out
 from ideogram_facade.testing import FakeApikley
 from tests.cli.support import CLI, cli_env, run_cli
 
@@ -70,20 +70,32 @@ def test_without_a_key_it_exits_3_before_serving(
     assert not (tmp_path / JOURNAL_NAME).exists()
 
 
-def test_by_default_it_writes_into_the_user_data_folder(tmp_path: Path) -> None:
-    # Stdin at its end: the client has gone at once, and the server ends as it would then.
-    done = subprocess.run(
-        [*CLI, "mcp", "--sandbox"],
-        env=cli_env(XDG_DATA_HOME=str(tmp_path), HOME=str(tmp_path / "home")),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    folder = tmp_path / "ideogram-character" / "mcp-sandbox"
-    assert f"serving on stdio; images in {folder}, journal {folder / JOURNAL_NAME}" in done.stderr
-    assert (folder / JOURNAL_NAME).is_file()
+@pytest.mark.parametrize(
+    ("platform", "environment", "folder"),
+    [
+        ("linux", {"XDG_DATA_HOME": "{tmp}/data"}, "{tmp}/data/ideogram-character"),
+        ("linux", {}, "{tmp}/home/.local/share/ideogram-character"),
+        ("darwin", {}, "{tmp}/home/Library/Application Support/ideogram-character"),
+        ("win32", {"LOCALAPPDATA": "{tmp}/local"}, "{tmp}/local/ideogram-character"),
+    ],
+)
+def test_by_default_it_writes_into_the_user_data_folder(
+    platform: str,
+    environment: dict[str, str],
+    folder: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Not the working folder: a client may start the server in /.
+    monkeypatch.setattr(sys, "platform", platform)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for name in ("XDG_DATA_HOME", "LOCALAPPDATA"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value.format(tmp=tmp_path))
+    expected = Path(folder.format(tmp=tmp_path))
+    assert default_out(sandbox=False) == expected / "mcp"
+    assert default_out(sandbox=True) == expected / "mcp-sandbox"
 
 
 def test_a_journal_another_server_holds_is_refused_with_exit_13(
@@ -99,6 +111,7 @@ def test_a_journal_another_server_holds_is_refused_with_exit_13(
     assert "give this one its own --journal or --out" in said
 
 
+@pytest.mark.slow  # a server process
 @pytest.mark.parametrize(("number", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_ends_the_stdio_server_while_its_client_keeps_stdin_open(
     fake: FakeApikley, tmp_path: Path, number: int, code: int

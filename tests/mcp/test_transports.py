@@ -11,6 +11,7 @@ from pathlib import Path
 
 import anyio
 import httpx
+import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -18,6 +19,9 @@ from ideogram_facade.testing import FakeApikley
 from tests.cli.support import CLI, check_output, cli_env, is_png
 
 from .support import exercise, images
+
+# A server process each (about a second to start, most of it importing the SDK).
+pytestmark = pytest.mark.slow
 
 
 def test_every_tool_over_stdio(fake: FakeApikley, tmp_path: Path) -> None:
