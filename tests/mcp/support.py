@@ -4,6 +4,9 @@ No tests here: `exercise()` calls every tool once through any client of the `mcp
 in-memory `Client`, or a `ClientSession` over stdio or HTTP), checks what each answers, and
 checks that no answer holds an API key. test_server.py, test_transports.py and the inspector's
 test share it, so each transport is held to the same promises.
+
+The tests of this folder import the SDK where they use it, not at the top of a module: every
+worker of a parallel run collects every module, and the SDK takes most of a second to import.
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
-
-from mcp.types import CallToolResult, ListToolsResult
+from typing import TYPE_CHECKING, Any, Protocol
 
 import ideogram_facade as facade
 from ideogram_facade.testing._png import render_png
 from tests.conftest import assert_no_secret
+
+if TYPE_CHECKING:
+    from mcp.types import CallToolResult, ListToolsResult
 
 URL = "https://example.com/portrait.png"
 TASK_TOOLS = ["status", "wait", "download", "credits", "tasks", "resume"]
@@ -75,6 +79,8 @@ class Transcript:
 async def call(
     session: Session, transcript: Transcript, name: str, arguments: Mapping[str, Any]
 ) -> CallToolResult:
+    from mcp.types import CallToolResult
+
     result = await session.call_tool(name, dict(arguments))
     assert isinstance(result, CallToolResult), result
     check_secrets(result, f"the answer of {name}")

@@ -8,21 +8,22 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, closing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import pytest
-from mcp import Client
-from mcp.types import CallToolResult
 
 from ideogram_facade import AsyncCharacterClient
 from ideogram_facade._journal import Journal
 from ideogram_facade.cli._mcp import JOURNAL_NAME
-from ideogram_facade.cli._mcp._server import Tools, build_server
 from ideogram_facade.testing import FakeApikley, Fault, TaskTiming
 from tests.conftest import FAST_POLL
 
 from .support import URL, check_secrets, exercise, images, succeeded, text
+
+if TYPE_CHECKING:  # imported where used (support.py says why)
+    from mcp import Client
+    from mcp.types import CallToolResult
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -30,6 +31,10 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @asynccontextmanager
 async def connected(fake: FakeApikley, out: Path) -> AsyncIterator[Client]:
     """The server on a client of `fake` that journals into `out`, and an SDK client of it."""
+    from mcp import Client
+
+    from ideogram_facade.cli._mcp._server import Tools, build_server
+
     journal = Journal.open(out / JOURNAL_NAME)
     client = AsyncCharacterClient(
         fake.api_key,

@@ -12,8 +12,6 @@ from pathlib import Path
 import anyio
 import httpx
 import pytest
-from mcp import ClientSession, StdioServerParameters, stdio_client
-from mcp.client.streamable_http import streamable_http_client
 
 from ideogram_facade.testing import FakeApikley
 from tests.cli.support import CLI, check_output, cli_env, is_png
@@ -25,6 +23,8 @@ pytestmark = pytest.mark.slow
 
 
 def test_every_tool_over_stdio(fake: FakeApikley, tmp_path: Path) -> None:
+    from mcp import ClientSession, StdioServerParameters, stdio_client  # support.py: why here
+
     out = tmp_path / "out"
     pictures = images(tmp_path / "in")
     server = StdioServerParameters(
@@ -69,6 +69,9 @@ def http_server(fake: FakeApikley, out: Path) -> Iterator[tuple[str, subprocess.
 
 
 def test_every_tool_over_streamable_http(fake: FakeApikley, tmp_path: Path) -> None:
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
     out = tmp_path / "out"
     pictures = images(tmp_path / "in")
     with http_server(fake, out) as (url, _):
