@@ -1,10 +1,11 @@
 """Every check and chore of the project, one session each.
 
-nox                    # lint, typecheck, drift, corpus, and the tests on every claimed Python
+nox                    # lint, typecheck, drift, the tools' tests (the vendor-change corpus
+                       # among them), and the tests on every claimed Python
+nox -s busy            # the tests while other processes keep every core busy
 nox -s lowest          # the tests with the lowest dependency versions pyproject.toml allows
 nox -s generate        # openapi/ -> generated/apikley_client (ideogram_facade._generated),
                        # the typed surface (tools/surface.py), _async_client.py -> _client.py
-nox -s corpus          # one-document vendor changes: each regenerates, is summarised, works
 nox -s update_spec     # fetch the vendor's documents, summarise the change (also in
                        # CHANGELOG.md), then generate
 nox -s update_spec -- http://127.0.0.1:8000   # ... from a mirror instead
@@ -21,13 +22,14 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import nox
 
 # Plain `nox` leaves out `lowest`: the lower bounds can break only when pyproject.toml's ranges
 # or the code's use of a dependency change, and that session would double the run's time.
 # .ci/run runs it on its own, so every submission is still checked against them.
-nox.options.sessions = ["lint", "typecheck", "drift", "corpus", "tests"]
+nox.options.sessions = ["lint", "typecheck", "drift", "tools", "tests"]
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 
@@ -52,9 +54,16 @@ PYTHON = HERE[0] if HERE else PYTHONS[0]
 # would skip them all (and so test nothing, yet exit 0) fails instead.
 if os.environ.get("CI") or not HERE:
     nox.options.error_on_missing_interpreters = True
-# The tests mostly wait on sockets, timers and subprocesses (a serial run takes four times its
-# CPU time), so four workers a core; worksteal evens out the few that take seconds.
+# Many socket tests still wait on the fake's timers, retry backoffs and subprocesses (a serial
+# run takes several times its CPU time), so four workers a core; worksteal evens out the few
+# that take seconds. (One worker a core, tried: the waits then queue behind each other.)
 WORKERS = ["-n", str(4 * (os.cpu_count() or 1)), "--dist", "worksteal"]
+# Test modules are compiled once and kept (pytest's assertion rewriting is most of a worker's
+# start-up), even where the environment says not to write bytecode.
+TEST_ENV = {"HYPOTHESIS_PROFILE": "ci", "PYTHONDONTWRITEBYTECODE": ""}
+# tests/codegen checks tools/ (the generator, specdiff, unasync, the package's build), which run
+# on one Python: the `tools` session runs them once, not once per claimed Python.
+TOOLS_TESTS = "tests/codegen"
 
 
 def group(name: str) -> list[str]:
@@ -79,17 +88,6 @@ def drift(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
-def corpus(session: nox.Session) -> None:
-    """One-document vendor changes, each applied to a copy of the checkout, regenerated with no
-    other edit, summarised, and used through the fake (tests/codegen/test_corpus.py): a
-    generator run and a process each, so a session of its own."""
-    session.install("-e", ".[cli]", *group("test"), *group("codegen"))
-    # Each case is CPU-bound (the generator, ruff, a process): one worker a core.
-    workers = ["-n", str(os.cpu_count() or 1)]
-    session.run("pytest", *workers, "-m", "corpus", "tests/codegen/test_corpus.py")
-
-
-@nox.session(python=PYTHON)
 def update_spec(session: nox.Session) -> None:
     """Fetch each vendored document from its source URL (or from the URL after --)."""
     session.install(*group("codegen"))
@@ -98,26 +96,60 @@ def update_spec(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
+    """ruff, then the layers (pyproject.toml's import-linter contract) and no import cycle."""
     session.install(*group("lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("lint-imports")
+    session.run("python", "tools/import_cycles.py")
 
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     session.install(
-        "-e", ".[cli,redis,otel,mcp]", *group("typecheck"), *group("test"), *group("otel-sdk")
+        "-e",
+        ".[cli,redis,otel,mcp]",
+        *group("typecheck"),
+        *group("test"),
+        *group("otel-sdk"),
+        *group("lint"),  # tools/import_cycles.py imports grimp
     )
     session.run("mypy", "ideogram_facade", "tests", "tools", "examples")
 
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    # tools/codegen.py is tested too (drift, update), so the generator is installed here.
-    session.install(
-        "-e", ".[cli,redis,otel,mcp]", *group("test"), *group("otel-sdk"), *group("codegen")
-    )
-    session.run("pytest", *WORKERS, *session.posargs, env={"HYPOTHESIS_PROFILE": "ci"})
+    session.install("-e", ".[cli,redis,otel,mcp]", *group("test"), *group("otel-sdk"))
+    session.run("pytest", *WORKERS, f"--ignore={TOOLS_TESTS}", *session.posargs, env=TEST_ENV)
+
+
+@nox.session(python=PYTHON)
+def tools(session: nox.Session) -> None:
+    """The tests of tools/: codegen and drift, specdiff, unasync, the package's build, and the
+    corpus of one-document vendor changes (each applied to a copy of the checkout,
+    regenerated, summarised and used through the fake: tests/codegen/test_corpus.py)."""
+    session.install("-e", ".[cli]", *group("test"), *group("codegen"))
+    # `-m` replaces pyproject's, which leaves the corpus out of the tests sessions.
+    marks = ["-m", "not docs"]
+    session.run("pytest", *WORKERS, *marks, TOOLS_TESTS, *session.posargs, env=TEST_ENV)
+
+
+@nox.session(python=PYTHON)
+def busy(session: nox.Session) -> None:
+    """The tests while as many busy-looping processes as there are cores keep every core busy:
+    a test that depends on how fast the machine is fails here. Not part of the default run;
+    .ci/run runs it once."""
+    session.install("-e", ".[cli,redis,otel,mcp]", *group("test"), *group("otel-sdk"))
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(os.cpu_count() or 1)
+    ]
+    try:
+        session.run("pytest", *WORKERS, f"--ignore={TOOLS_TESTS}", *session.posargs, env=TEST_ENV)
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
 
 
 # `nox -s lowest` runs twice per Python. The MCP server's run is apart because its lower bounds
@@ -154,12 +186,14 @@ def lowest_versions(extras: tuple[str, ...], floors: dict[str, str]) -> list[str
 def lowest(session: nox.Session, run: str) -> None:
     """The facade, fake and CLI tests, then the MCP server's, with the lowest versions the
     dependency ranges allow: the lower bounds in pyproject.toml must be true on every claimed
-    Python."""
+    Python. The tests marked slow (several processes, real timers) use each dependency as the
+    others do, so they are left to the tests sessions."""
     extras, floors, folders = LOWEST_RUNS[run]
     session.install(*lowest_versions(extras, floors), *group("test"))
     session.install("--no-deps", ".")
     session.run("python", "-m", "pip", "freeze")
-    session.run("pytest", *WORKERS, *folders, *session.posargs, env={"HYPOTHESIS_PROFILE": "ci"})
+    marks = ["-m", "not slow and not docs and not node"]
+    session.run("pytest", *WORKERS, *marks, *folders, *session.posargs, env=TEST_ENV)
 
 
 @nox.session(python=PYTHON)

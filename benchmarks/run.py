@@ -25,6 +25,7 @@ from pathlib import Path
 
 import callback_wake
 import import_time
+import loop_blocking
 import overhead
 import poll_economy
 import report
@@ -138,6 +139,8 @@ def main() -> int:
     extra = import_time.extra_by_package()
     step(f"6. callbacks: {callback_wake.TASK_SECONDS:.0f} s tasks woken by their callbacks")
     wakes = callback_wake.measure()
+    step(f"7. shared limits and the event loop: {loop_blocking.CALLS} calls per side and round")
+    blocking = loop_blocking.measure()
     step("4. poll economy: table and chart")
     table = poll_economy.table()
     import chart  # matplotlib: only now, see step 1
@@ -237,6 +240,7 @@ def main() -> int:
             report.poll_section(table),
             report.import_section(imp, extra),
             callback_wake.section(wakes),
+            loop_blocking.section(blocking),
         ]
     )
     args.output.write_text(text)

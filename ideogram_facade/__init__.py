@@ -14,13 +14,16 @@ character out, in a new scene, painted into a picture, or in a remix of one.
 service for offline tests.
 """
 
+from . import _sandbox
 from ._async_client import AsyncCharacterClient
 from ._client import CharacterClient
 from ._exceptions import (
     APIConnectionError,
     ApikleyError,
+    APIStatusError,
     APITimeoutError,
     AuthenticationError,
+    BadRequestError,
     FeatureDisabledError,
     GenerationFailedError,
     InsufficientCreditsError,
@@ -56,12 +59,25 @@ from ._surface import (
 # <<< generated
 from ._version import __version__
 
+
+def _start_sandbox() -> _sandbox.Sandbox:
+    # The fake service is in `testing`, above the clients: they get it through this starter,
+    # and a program that never asks for a sandbox never loads it.
+    from .testing._sandbox import start
+
+    return start()
+
+
+_sandbox.install(_start_sandbox)
+
 __all__ = [
     "APIConnectionError",
+    "APIStatusError",
     "APITimeoutError",
     "ApikleyError",
     "AsyncCharacterClient",
     "AuthenticationError",
+    "BadRequestError",
     "CharacterClient",
     "FeatureDisabledError",
     "GenerationFailedError",

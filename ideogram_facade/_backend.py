@@ -13,7 +13,7 @@ from typing import Any
 
 import httpcore
 
-from ._transport import _DEADLINE
+from ._deadline import _DEADLINE
 
 
 def _left(timeout: float | None, timed_out: type[Exception]) -> float | None:

@@ -28,18 +28,19 @@ from typing import TYPE_CHECKING, Any, TypeVar, Unpack, overload
 import httpx
 
 from . import _constants as C
-from . import _surface
-from ._core import Core, OnUpdate
-from ._effects import Effect, Fetch, Fetched, Flow, Record, Send, Sleep
-from ._exceptions import JournalError
+from . import _sandbox, _surface
+from ._core import Core
+from ._deadline import deadline, past_deadline
+from ._decoding import ACCEPT_HEADERS, Body
+from ._effects import Effect, Fetch, Fetched, Flow, Limit, Record, Send, Sleep
+from ._exceptions import APIConnectionError, JournalError
 from ._files import PartFile, ReferenceImage, UploadableFile
 from ._inflight import InFlight
-from ._journal import Journal, JournalEntry
-from ._models import NOT_GIVEN, NotGiven, PollPolicy, RateLimit, Task
+from ._journal import Journal, JournalEntry, for_client
+from ._models import NOT_GIVEN, NotGiven, OnUpdate, PollPolicy, RateLimit, Task
 from ._options import MODEL
-from ._sandbox import Sandbox
 from ._tracing import Tracing
-from ._transport import deadline, past_deadline, sync_client
+from ._transport import sync_client
 from ._wake import Wakers
 from ._wire import HttpResponse
 
@@ -67,7 +68,8 @@ class CharacterClient:
     against their timeout: give an `http_client` whose pool is smaller its `max_connections`),
     `journal` (an SQLite file where every task this client creates is recorded before
     `submit()` returns, with its later states and saved files: `unfinished()` and `resume()`
-    read it, in this process or the next one; one process at a time), `tracer_provider` (where
+    read it, in this process or the next one; one process at a time; a sandbox's tasks go in
+    a journal of their own), `tracer_provider` (where
     OpenTelemetry spans go; by default the program's global provider, if it set one, and no
     spans otherwise), `trace_prompts` (add each prompt to its span; off, as prompts may be
     private).
@@ -94,7 +96,7 @@ class CharacterClient:
         trace_prompts: bool = False,
     ) -> None:
         self._tracing = Tracing(tracer_provider, trace_prompts)
-        self._sandbox = Sandbox.start() if sandbox else None
+        self._sandbox = _sandbox.start() if sandbox else None
         if self._sandbox is not None:
             api_key, base_url, upload_base_url = self._sandbox.settings()
         if timeout is None:
@@ -118,9 +120,12 @@ class CharacterClient:
         # Opened last: it holds a lock until close(), which nothing above can now skip.
         # An open Journal is shared (the batch keeps its lines in it), not closed here.
         self._owns_journal = journal is not None and not isinstance(journal, Journal)
-        self._core.journal = (
-            journal if journal is None or isinstance(journal, Journal) else Journal.open(journal)
-        )
+        try:
+            self._core.journal = for_client(journal, sandbox=sandbox)
+        except JournalError:
+            if self._sandbox is not None:
+                self._sandbox.stop()
+            raise
 
     def with_options(
         self,
@@ -362,12 +367,17 @@ class CharacterClient:
                     print(task.task_id, task.state)
 
         A task older than the service keeps tasks (14 days) is not waited for: it comes back
-        in state `EXPIRED`; a failed one in state `FAIL`, with its reason. A submit whose
+        in state `EXPIRED`; a failed one in state `FAIL`, with its reason. A task the service
+        does not find ("recordInfo is null") has not ended: younger than that, it may still
+        exist, so `unfinished()` still lists it, with the answer as its `error`. A submit whose
         answer was lost has no task id to wait for: `unfinished()` still lists it.
         """
         return self._run(self._core.resume(directory, timeout=timeout))
 
     def close(self) -> None:
+        """Close what this client made: its HTTP client (not an `http_client` it was given),
+        its journal (not an open `Journal` it was given) and its sandbox. A `with_options()`
+        client owns none of them; closing it leaves its parent working."""
         if self._owns_journal and self._core.journal is not None:
             self._core.journal.close()
         if self._owns_http:
@@ -424,6 +434,8 @@ class CharacterClient:
                 return fetched
         if isinstance(effect, Record):
             return self._record(effect)
+        if isinstance(effect, Limit):
+            return self._limit(effect)
         if isinstance(effect, Sleep):
             # Imported here, not at the top: asyncio costs more to import than httpx, and a program
             # that only imports this package should not pay for it. (The sync client, derived
@@ -448,20 +460,25 @@ class CharacterClient:
                         params=request.params,
                         json=request.json,
                         files=request.files,
-                        headers=effect.headers,
+                        headers={**effect.headers, **ACCEPT_HEADERS},
                         timeout=effect.timeout,
                     ) as response:
+                        # Raw, and decoded here a step at a time: never past the cap.
+                        body = Body(response.headers.get("content-encoding"), effect.max_bytes)
                         content = bytearray()
-                        for chunk in response.iter_bytes():
-                            content += chunk
-                            if len(content) > effect.max_bytes:
-                                return HttpResponse(
-                                    response.status_code, response.headers, bytes(content), True
-                                )
+                        for raw in response.iter_raw():
+                            for piece in body.decode(raw):
+                                content += piece
+                            if body.failed:
+                                break
                             past_deadline(ends)
+                        for piece in body.finish():
+                            content += piece
         except httpx.HTTPError as exc:  # an answer too: the flow decides what it means
             return exc
-        return HttpResponse(response.status_code, response.headers, bytes(content))
+        return HttpResponse(
+            response.status_code, response.headers, bytes(content), body.too_large, body.problem
+        )
 
     def _record(self, effect: Record) -> Any:
         # A commit waits for the disk (synchronous=FULL): in a worker thread, off the event
@@ -471,24 +488,44 @@ class CharacterClient:
         except JournalError as error:
             return error
 
+    def _limit(self, effect: Limit) -> Any:
+        # A shared window's step waits for its storage (a sqlite lock, a Redis round trip): in
+        # a worker thread, off the event loop. The sync client, derived from this one, steps in
+        # its own thread.
+        try:
+            return effect.step()
+        except APIConnectionError as error:
+            return error
+
     def _fetch(self, effect: Fetch) -> Fetched | Exception:
         part = None
         try:
             with self._in_flight.slot(effect.deadline, None) as ends:
                 with deadline(ends):
                     with self._http.stream(
-                        "GET", effect.url, timeout=effect.timeout, follow_redirects=True
+                        "GET",
+                        effect.url,
+                        headers=ACCEPT_HEADERS,
+                        timeout=effect.timeout,
+                        follow_redirects=False,  # the flow checks each hop's host first
                     ) as response:
-                        headers = response.headers
-                        if not 200 <= response.status_code < 300:
-                            return Fetched(response.status_code, headers, None)
-                        part = PartFile(effect.directory, effect.max_bytes)
-                        for chunk in response.iter_bytes():
-                            if not part.write(chunk):
-                                return Fetched(response.status_code, headers, None, too_large=True)
+                        status, headers = response.status_code, response.headers
+                        if not 200 <= status < 300:
+                            return Fetched(status, headers, None)
+                        part = PartFile(effect.directory)
+                        body = Body(headers.get("content-encoding"), effect.max_bytes)
+                        for raw in response.iter_raw():
+                            for piece in body.decode(raw):
+                                part.write(piece)
+                            if body.failed:
+                                break
                             past_deadline(ends)
+                        for piece in body.finish():
+                            part.write(piece)
+                        if body.failed:
+                            return Fetched(status, headers, None, body.too_large, body.problem)
                         finished, part = part.finish(), None
-                        return Fetched(response.status_code, headers, finished)
+                        return Fetched(status, headers, finished)
         except (httpx.HTTPError, OSError) as exc:
             return exc
         finally:

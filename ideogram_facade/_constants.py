@@ -77,7 +77,13 @@ MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
 # One image, start to finish, may take this many times a request's deadline (2 min with the
 # default timeout): a few MB at any working speed, while a slow drip is cut off.
 DOWNLOAD_DEADLINE_FACTOR = 4
-DOWNLOAD_CHUNK_BYTES = 64 * 1024
+# A download follows at most this many redirects, each checked like the first URL (a result
+# URL's host may hand it on to a CDN; a chain longer than this is a loop, not a CDN).
+MAX_REDIRECTS = 5
+# Answers and downloads are decoded (gzip, deflate) at most this many bytes at a time, and
+# counted against their cap as they are: memory stays within the cap plus this, whatever the
+# compression ratio (64 kB of gzip can hold 64 MB).
+DECODE_STEP = 64 * 1024
 
 # How much of a raw answer an error keeps, so that a 5 MB HTML page doesn't flood a log.
 ERROR_BODY_EXCERPT = 500

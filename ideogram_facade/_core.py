@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import copy
 import functools
-import ipaddress
 import logging
 import math
 import os
+import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -30,59 +30,32 @@ import httpx
 
 from . import _constants as C
 from . import _downloads, _files, _journal, _options, _requests, _retry, _wire
-from ._effects import Flow, Record, Send, Sleep
+from ._effects import Flow, Limit, Record, Send, Sleep
 from ._endpoints import CREATE_TASK
 from ._exceptions import (
-    APIConnectionError,
+    REDACTED,
     ApikleyError,
     APITimeoutError,
-    AuthenticationError,
     GenerationFailedError,
     InvalidRequestError,
     JournalError,
-    RateLimitError,
-    ServerError,
-    ServiceUnavailableError,
     SubmissionUncertainError,
     TaskNotFoundError,
     TaskTimeoutError,
     UnexpectedResponseError,
     register_secret,
 )
+from ._hosts import is_private_host, plain_http_off_machine
 from ._journal import Journal
 from ._memory import remember
-from ._models import NOT_GIVEN, NotGiven, PollPolicy, RateLimit, Task, TaskState
-from ._ratelimit import RateWindow, Ticket, windows
+from ._models import NOT_GIVEN, NotGiven, OnUpdate, PollPolicy, RateLimit, Task, TaskState
+from ._ratelimit import RateWindow, Ticket
 from ._requests import HttpRequest
+from ._shared_limits import windows
 from ._wire import HttpResponse
 
 logger = logging.getLogger(C.LOGGER_NAME)
 T = TypeVar("T")
-
-
-OnUpdate = Callable[[Task], object]
-
-# Errors that polling rides out until its deadline: the task is still there when they pass.
-TRANSIENT = (
-    APIConnectionError,
-    RateLimitError,
-    ServiceUnavailableError,
-    ServerError,
-    UnexpectedResponseError,
-)
-
-
-def _plain_http_off_machine(url: str) -> bool:
-    parsed = httpx.URL(url)
-    if parsed.scheme != "http":
-        return False
-    host = parsed.host
-    if host == "localhost":
-        return False
-    try:
-        return not ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return True
 
 
 @attrs.define
@@ -127,6 +100,9 @@ class Core:
     # API itself is there (the fake service) or the user said so.
     allow_private_urls: bool = False
     clock: Callable[[], float] = time.monotonic
+    # Uniform draws from [0, 1) that place each poll pause and retry backoff within its jitter
+    # (a test's driver passes its own, with `clock`, for runs that repeat exactly).
+    random: Callable[[], float] = random.random
     # Where every task this client creates is recorded before submit() returns (journal=).
     journal: Journal | None = None
     # Tasks whose end a callback receiver bound to this client has confirmed, and which tasks
@@ -167,7 +143,7 @@ class Core:
         """The settings both clients take, checked, with the environment's defaults."""
         api_key = api_key if api_key is not None else os.environ.get(C.API_KEY_ENV)
         if not api_key or not api_key.strip():
-            raise AuthenticationError(
+            raise InvalidRequestError(
                 f"no API key: pass api_key=... or set {C.API_KEY_ENV} (get a key at "
                 "https://app.apikley.ru/keys); or use sandbox=True to try the client offline"
             )
@@ -177,7 +153,7 @@ class Core:
         )
         for name, url in (("base_url", base_url), ("upload_base_url", upload_base_url)):
             _requests.check_url(name, url)
-            if not allow_insecure and _plain_http_off_machine(url):
+            if not allow_insecure and plain_http_off_machine(url):
                 raise InvalidRequestError(
                     f"{name} {url!r} is plain http to another machine, which would expose the "
                     "API key on the network: use https, or pass allow_insecure=True"
@@ -200,7 +176,7 @@ class Core:
             poll=poll,
             rate_limit=rate_limit,
             max_answer_bytes=max_answer_bytes,
-            allow_private_urls=allow_private_urls or _requests.is_private_host(base_url),
+            allow_private_urls=allow_private_urls or is_private_host(base_url),
         )
 
     def __repr__(self) -> str:
@@ -270,9 +246,18 @@ class Core:
                     attempt=attempt,
                     task_id=task_id,
                 )
-            finally:
+            except ApikleyError:  # before_send failed (the journal): nothing was sent
+                if window is not None and ticket is not None:
+                    yield from self._step(window, window.release, ticket)
+                raise
+            except BaseException:
+                # Interrupted (Ctrl-C, cancellation): no effect can run any more, so the slot is
+                # freed here, at once.
                 if window is not None and ticket is not None:
                     window.release(ticket)
+                raise
+            if window is not None and ticket is not None:
+                yield from self._step(window, window.release, ticket)
             self._log(request, reply, attempt, task_id, self.clock() - started)
             try:
                 if isinstance(reply, Exception):
@@ -297,6 +282,7 @@ class Core:
                     retries=retries,
                     deadline=deadline,
                     now=self.clock(),
+                    spread=self.random(),
                 )
                 if delay is None:
                     raise
@@ -307,7 +293,7 @@ class Core:
         self, window: RateWindow, deadline: float | None, endpoint: str, task_id: str | None
     ) -> Flow[Ticket]:
         """Wait for this request's turn in `window`; the ticket must be released after it."""
-        ticket = window.reserve()
+        ticket = yield from self._step(window, window.reserve)
         try:
             wait = ticket.wait
             while wait > 0:
@@ -318,11 +304,21 @@ class Core:
                         task_id=task_id,
                     )
                 yield Sleep(wait)
-                wait = window.hold(ticket)
+                wait = yield from self._step(window, window.hold, ticket)
         except BaseException:
-            window.release(ticket)
+            window.release(ticket)  # never let go, so no storage to tell: no I/O
             raise
         return ticket
+
+    def _step(self, window: RateWindow, step: Callable[..., T], *arguments: Any) -> Flow[T]:
+        """One step of `window`: a call for a window in memory (arithmetic), a `Limit` effect
+        for a shared one (a storage round trip, which the async client runs off its loop)."""
+        if not window.shared:
+            return step(*arguments)
+        result = yield Limit(functools.partial(step, *arguments))
+        if isinstance(result, ApikleyError):
+            raise result
+        return result  # type: ignore[no-any-return]
 
     def request_deadline(self, deadline: float | None, factor: float = 1) -> float:
         """When a request starting now must be over: `factor` times the largest part of the
@@ -456,11 +452,15 @@ class Core:
                 yield from self._note(journal.rejected, entry[0], error.message, error.task_id)
             raise
         task_id = data.get("taskId") if isinstance(data, Mapping) else None
-        if not isinstance(task_id, str) or not task_id:
+        if not isinstance(task_id, str) or not task_id or REDACTED in task_id:
+            # An id that held the API key (redacted in every answer) is no real task's id;
+            # kept or polled, it would carry the key into the journal, logs and spans.
+            holds_key = isinstance(task_id, str) and REDACTED in task_id
+            named = "named a taskId holding the API key" if holds_key else "named no taskId"
             if journal is not None and entry:
-                yield from self._note(journal.uncertain, entry[0], "the answer named no taskId")
+                yield from self._note(journal.uncertain, entry[0], f"the answer {named}")
             raise SubmissionUncertainError(
-                f"{CREATE_TASK.name}: the service answered success but named no taskId, so a "
+                f"{CREATE_TASK.name}: the service answered success but {named}, so a "
                 "task may exist that this client cannot track. Check your tasks in the Apikley "
                 "dashboard before submitting again",
                 body=_wire.preview(data, C.ERROR_BODY_EXCERPT),
@@ -521,7 +521,7 @@ class Core:
         last_error: ApikleyError | None = None
         # A task that was just created is never done yet: sleep before the first poll.
         attempt = 0
-        pause = policy.jittered_delay(0) if just_submitted else 0.0
+        pause = policy.delay(0, self.random()) if just_submitted else 0.0
         while True:
             if pause > 0:
                 if deadline is not None and self.clock() + pause >= deadline:
@@ -540,9 +540,6 @@ class Core:
                     task = confirmed  # read with get_task() by the receiver that woke us
                 else:
                     task = yield from self.get_task(task_id, deadline=deadline, retries=0)
-            except TRANSIENT as error:
-                last_error = failed = error
-                logger.debug("poll of task %s failed, will retry: %s", task_id, error)
             except TaskNotFoundError as error:
                 if not self._fresh(task_id, policy):
                     raise
@@ -550,6 +547,12 @@ class Core:
                 logger.debug(
                     "task %s was just created and is not found yet; polling again", task_id
                 )
+            except ApikleyError as error:
+                if not error.retryable:
+                    raise
+                # The task is still there when this passes: ridden out until the deadline.
+                last_error = failed = error
+                logger.debug("poll of task %s failed, will retry: %s", task_id, error)
             else:
                 if task.state is not state:
                     state = task.state
@@ -564,7 +567,7 @@ class Core:
                             self.journal.ended, task_id, _journal.State.FAILED, failure.message
                         )
                     raise failure
-            pause = _retry.poll_pause(policy.jittered_delay(attempt), failed)
+            pause = _retry.poll_pause(policy.delay(attempt, self.random()), failed)
 
     def confirm(self, task: Task) -> None:
         """A receiver read this task with get_task() after its callback: a wait for it that
@@ -644,6 +647,7 @@ class Core:
             max_retries=self.max_retries,
             allow_private_urls=self.allow_private_urls,
             clock=self.clock,
+            random=self.random,
             deadline=lambda: self.request_deadline(None, C.DOWNLOAD_DEADLINE_FACTOR),
             renew=self._renew_url,
         )
@@ -674,7 +678,7 @@ class Core:
             if entry.task_id is None:
                 continue  # its answer was lost: nothing to wait for (unfinished() lists it)
             if entry.expired:
-                reason = f"older than {C.TASK_RETENTION_DAYS} days: the service keeps it no longer"
+                reason = _journal.EXPIRED
                 yield from self._note(journal.ended, entry.task_id, _journal.State.EXPIRED, reason)
                 ended.append(_ended(entry, TaskState.EXPIRED, reason))
                 continue
@@ -686,10 +690,14 @@ class Core:
                 ended.append(_ended(entry, TaskState.FAIL, error.fail_message, error.fail_code))
                 continue
             except TaskNotFoundError as error:
-                yield from self._note(
-                    journal.ended, entry.task_id, _journal.State.FAILED, error.message
+                # The service keeps a task 14 days, and "not found" before that may be its lag,
+                # or the wrong service: the task stays unfinished, for a later resume().
+                logger.warning(
+                    "task %s is not found by the service; it stays in the journal: %s",
+                    entry.task_id,
+                    error.message,
                 )
-                ended.append(_ended(entry, TaskState.FAIL, error.message))
+                yield from self._note(journal.note, entry.id, error.message)
                 continue
             yield from self.download(task, directory, True)  # the same images: overwrite
             ended.append(task)

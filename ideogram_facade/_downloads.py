@@ -4,6 +4,11 @@ Each image is streamed by the client into a hidden part file (the `Fetch` effect
 to `<task_id>_<n>.<ext>` only when whole. No API key goes to the image host. A result URL that
 has expired (403/404) is renewed once through the download-url endpoint; 429, 5xx and network
 errors are retried by the same rules as API reads.
+
+Redirects are followed here, not by httpx: each hop's URL passes the same checks as the first
+(an http(s) URL, and no host on this machine or a private network unless allowed) before
+anything connects to it, at most `MAX_REDIRECTS` of them, all within the file's one deadline.
+So an image host cannot hand the client on to 127.0.0.1 or 169.254.169.254.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ class Downloads:
     max_retries: int
     allow_private_urls: bool
     clock: Callable[[], float]
+    random: Callable[[], float]  # a uniform draw from [0, 1): where a backoff falls in its jitter
     deadline: Callable[[], float]  # when a file whose download starts now must be whole
     renew: Callable[[str, str | None], Flow[Any]]  # (expired URL, task id) -> a fresh URL
 
@@ -83,20 +89,45 @@ class Downloads:
             what, url, allowed=self.allow_private_urls, task_id=task_id
         )
 
+    def _follow(self, url: str, folder: Path, task_id: str | None) -> Flow[tuple[object, str]]:
+        """What fetching `url` ends in, after its redirects; and the URL that gave it."""
+        ends = self.deadline()
+        for _ in range(C.MAX_REDIRECTS + 1):
+            reply = yield Fetch(url, folder, self.timeout, ends)
+            host = httpx.URL(url).host
+            if _unreadable_location(reply):
+                # httpx reads a redirect's Location even when it is not to follow it, and
+                # refuses one it cannot parse (httpx 0.24 refuses more, such as an IPv4
+                # address written as one number): never followed, never retried.
+                raise _not_a_url(host, str(reply), task_id)
+            location = _location(reply)
+            if location is None:
+                return reply, url
+            try:
+                target = str(httpx.URL(url).join(location))
+            except (httpx.InvalidURL, ValueError):
+                raise _not_a_url(host, repr(location[:200]), task_id) from None
+            url = self._check(target, f"the redirect from {host} to", task_id)
+        raise UnexpectedResponseError(
+            f"the image URL redirected more than {C.MAX_REDIRECTS} times (last to "
+            f"{httpx.URL(url).host}); not saved. Fetch the task again; report it if it persists",
+            task_id=task_id,
+        )
+
     def _one(
         self, url: str, folder: Path, stem: str, task_id: str | None, overwrite: bool
     ) -> Flow[Path]:
         renewed = False
         attempt = 0
         while True:
-            reply = yield Fetch(url, folder, self.timeout, self.deadline())
+            reply, where = yield from self._follow(url, folder, task_id)
             if isinstance(reply, OSError):
                 # The clients return the disk's errors as they are (the network's are httpx's):
                 # nothing a retry of the download would mend.
                 raise _save_error(folder, reply, task_id)
             if isinstance(reply, Fetched) and reply.part is not None:
                 try:
-                    extension = _files.image_extension(reply.part, url, task_id)
+                    extension = _files.image_extension(reply.part, where, task_id)
                     return _files.place(reply.part, folder / f"{stem}{extension}", overwrite)
                 except OSError as disk_error:
                     raise _save_error(folder, disk_error, task_id) from None
@@ -109,7 +140,7 @@ class Downloads:
                 fresh = yield from self.renew(url, task_id)
                 url = self._check(fresh, "renewed download URL", task_id)
                 continue
-            error = _download_error(reply, url, task_id)
+            error = _download_error(reply, where, task_id)
             delay = None
             if not expired:
                 delay = _retry.delay(
@@ -120,6 +151,7 @@ class Downloads:
                     retries=self.max_retries,
                     deadline=None,
                     now=self.clock(),
+                    spread=self.random(),
                 )
             if delay is None:
                 raise error
@@ -138,6 +170,30 @@ def _save_error(folder: Path, error: OSError, task_id: str | None) -> SaveError:
     return SaveError(f"cannot write {folder}: {reason}; {later}", path=str(folder), task_id=task_id)
 
 
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def _location(reply: object) -> str | None:
+    """Where a redirect points, as sent; None for any other reply."""
+    if isinstance(reply, Fetched) and reply.status_code in _REDIRECTS:
+        return reply.headers.get("location")
+    return None
+
+
+def _unreadable_location(reply: object) -> bool:
+    return isinstance(reply, httpx.RemoteProtocolError) and str(reply).startswith(
+        "Invalid URL in location header"
+    )
+
+
+def _not_a_url(host: str, location: str, task_id: str | None) -> UnexpectedResponseError:
+    return UnexpectedResponseError(
+        f"{host} redirected the image to a location that is not a URL ({location}); not "
+        "followed, not saved. Fetch the task again; report it if it persists",
+        task_id=task_id,
+    )
+
+
 def _download_error(reply: object, url: str, task_id: str | None) -> ApikleyError:
     host = httpx.URL(url).host
     if isinstance(reply, Exception):
@@ -148,6 +204,11 @@ def _download_error(reply: object, url: str, task_id: str | None) -> ApikleyErro
     if reply.too_large:
         return UnexpectedResponseError(
             f"the image from {host} is larger than {C.MAX_DOWNLOAD_BYTES} bytes; not saved",
+            task_id=task_id,
+        )
+    if reply.undecodable:
+        return UnexpectedResponseError(
+            f"the image from {host} could not be read: {reply.undecodable}; not saved",
             task_id=task_id,
         )
     status = reply.status_code
@@ -162,5 +223,6 @@ def _download_error(reply: object, url: str, task_id: str | None) -> ApikleyErro
         "fresh URLs",
         status_code=status,
         task_id=task_id,
+        endpoint=f"download from {host}",
         **extra,
     )

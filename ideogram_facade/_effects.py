@@ -49,10 +49,11 @@ class Sleep:
 
 @attrs.frozen
 class Fetch:
-    """Stream `url` (no API key, redirects followed) into a new temporary file in `directory`.
+    """Stream `url` (no API key, no redirect followed) into a new temporary file in `directory`.
 
-    The result is a `Fetched`, or the transport exception. The body is written only for a 2xx
-    answer, and never past `max_bytes`.
+    The result is a `Fetched`, or the transport exception. The body is decoded and written only
+    for a 2xx answer, and never past `max_bytes`; a redirect comes back as it is, for the flow
+    to check its `Location` before anything connects there.
     """
 
     url: str
@@ -72,12 +73,23 @@ class Record:
 
 
 @attrs.frozen
+class Limit:
+    """A step of a rate-limit window that other processes share (`_shared_limits`): the client
+    calls `step` (the async client in a worker thread, since it waits for a sqlite lock or a
+    Redis round trip) and sends back what it returns, or the `APIConnectionError` it raised.
+    Windows in memory are plain arithmetic: the flows call them directly."""
+
+    step: Callable[[], Any]
+
+
+@attrs.frozen
 class Fetched:
     status_code: int
     headers: Mapping[str, str]
     part: Path | None  # the temporary file, for a 2xx answer within max_bytes
     too_large: bool = False
+    undecodable: str | None = None  # why its compressed body could not be decoded (_decoding)
 
 
-Effect = Send | Sleep | Fetch | Record
+Effect = Send | Sleep | Fetch | Record | Limit
 Flow = Generator[Effect, Any, T]

@@ -1,25 +1,36 @@
 """Every failure a user can meet is one of these classes.
 
-    ApikleyError                    message, code, status_code, task_id, body
-    ├── InvalidRequestError         (also ValueError) our checks before any I/O; code 400/422
-    ├── AuthenticationError         401, 403, no API key
-    ├── InsufficientCreditsError    402, 433 (the key's spending limit)
-    ├── TaskNotFoundError           404; recordInfo's "recordInfo is null"
-    ├── RateLimitError              429; .retry_after
-    ├── ServiceUnavailableError     455 (maintenance)
-    ├── ServerError                 500 and other 5xx
-    ├── GenerationFailedError       501; a task whose state is fail; .fail_code, .fail_message
-    ├── FeatureDisabledError        505
-    ├── APIConnectionError          transport failure
-    │   └── APITimeoutError         the HTTP request timed out
-    ├── SubmissionUncertainError    createTask may have been accepted, but its answer was lost
-    ├── TaskTimeoutError            (also TimeoutError) wait() ran out of time; .last_state
-    ├── UnexpectedResponseError     non-JSON, HTML error pages, shapes we cannot read
-    ├── InvalidSignatureError       a callback whose signature is missing, wrong or stale
-    ├── SaveError                   (also OSError) an image could not be written to disk
-    └── JournalError                the task journal cannot be opened, locked or written
+    ApikleyError                        message, code, status_code, task_id, body, endpoint,
+    │                                   retryable
+    ├── APIStatusError                  the service answered, and refused: status_code, body,
+    │   │                               endpoint are always set
+    │   ├── BadRequestError             400, 422 (also InvalidRequestError)
+    │   ├── AuthenticationError         401, 403: the key was refused
+    │   ├── InsufficientCreditsError    402, 433 (the key's spending limit)
+    │   ├── TaskNotFoundError           404; recordInfo's "recordInfo is null"
+    │   ├── RateLimitError              429; .retry_after                     retryable
+    │   ├── ServiceUnavailableError     455 (maintenance)                     retryable
+    │   ├── ServerError                 500 and other 5xx                     retryable
+    │   └── FeatureDisabledError        505
+    ├── InvalidRequestError             (also ValueError) our own checks, before any I/O: a
+    │                                   field, a setting, a missing API key; and BadRequestError
+    ├── GenerationFailedError           a task that ended in state fail (or code 501)
+    ├── APIConnectionError              transport failure                     retryable
+    │   └── APITimeoutError             the HTTP request timed out            retryable
+    ├── SubmissionUncertainError        createTask may have been accepted, but its answer was lost
+    ├── UnexpectedResponseError         non-JSON, HTML error pages, shapes    retryable
+    │                                   we cannot read
+    ├── TaskTimeoutError                (also TimeoutError) wait() ran out of time; .last_state
+    ├── InvalidSignatureError           a callback whose signature is missing, wrong or stale
+    ├── SaveError                       (also OSError) an image could not be written to disk
+    └── JournalError                    the task journal cannot be opened, locked or written
 
-Catch `ApikleyError` for all of them; every instance names the task id when there is one:
+Catch `ApikleyError` for all of them, `APIStatusError` for every refusal by the service, and
+`InvalidRequestError` for a request that is wrong, whoever found it (our checks before sending
+anything, or the service's 400/422: `BadRequestError` is both). `retryable` says whether the
+same call may succeed later (`wait()` rides those out until its deadline); whether a request is
+*resent* is the client's decision, and a createTask that may have gone through never is. Every
+instance names the task id when there is one:
 
     try:
         task = client.generate("a knight in the rain", "https://example.com/me.png")
@@ -27,6 +38,8 @@ Catch `ApikleyError` for all of them; every instance names the task id when ther
         print(error.fail_code, error.fail_message)
     except TaskTimeoutError as error:
         task = client.wait(error.task_id)          # the task keeps running; resume
+    except APIStatusError as error:
+        print(error.endpoint, error.status_code, error.body)
 """
 
 from __future__ import annotations
@@ -37,13 +50,15 @@ from typing import TYPE_CHECKING
 from . import _constants as C
 
 if TYPE_CHECKING:
-    from ._models import TaskState
+    from ._task_state import TaskState
 
 __all__ = [
     "APIConnectionError",
+    "APIStatusError",
     "APITimeoutError",
     "ApikleyError",
     "AuthenticationError",
+    "BadRequestError",
     "FeatureDisabledError",
     "GenerationFailedError",
     "InsufficientCreditsError",
@@ -88,11 +103,15 @@ def redact(text: str) -> str:
 
 
 class ApikleyError(Exception):
-    """Base class. `code` is the body's code, `status_code` the HTTP status, `body` an excerpt.
+    """Base class. `code` is the body's code, `status_code` the HTTP status, `body` an excerpt,
+    `endpoint` the operation that failed (`createTask`, `download from HOST`, ...).
 
-    `message` and `body` never hold the API key: both are redacted whole, then `body` is cut to
-    an excerpt.
+    No text of an error holds the API key: `message`, `body` and `task_id` are redacted whole,
+    then `body` is cut to an excerpt. `retryable` (of the class) says whether the same call may
+    succeed later.
     """
+
+    retryable: bool = False
 
     def __init__(
         self,
@@ -102,14 +121,16 @@ class ApikleyError(Exception):
         status_code: int | None = None,
         task_id: str | None = None,
         body: str | None = None,
+        endpoint: str | None = None,
     ) -> None:
         message = redact(message)
         super().__init__(message)
         self.message = message
         self.code = code
         self.status_code = status_code
-        self.task_id = task_id
+        self.task_id = None if task_id is None else redact(task_id)
         self.body = None if body is None else redact(body)[: C.ERROR_BODY_EXCERPT]
+        self.endpoint = endpoint
 
     def __str__(self) -> str:
         details = []
@@ -125,36 +146,55 @@ class ApikleyError(Exception):
         return f"{type(self).__name__}({str(self)!r})"
 
 
+class APIStatusError(ApikleyError):
+    """The service answered, and refused: `status_code` (the HTTP status; the body's own code is
+    `code`), `body` (an excerpt) and `endpoint` say what answered what (the client always sets
+    all three)."""
+
+
 class InvalidRequestError(ApikleyError, ValueError):
-    """The request is invalid: fix the named field; retrying the same request won't help."""
+    """The request is invalid: fix the named field; retrying the same request won't help.
+
+    Raised by our own checks, before anything is sent (a field out of range, a bad setting, no
+    API key), and, as `BadRequestError`, for the service's 400 and 422."""
 
 
-class AuthenticationError(ApikleyError):
-    """The API key is missing or was refused."""
+class BadRequestError(APIStatusError, InvalidRequestError):
+    """The service refused the request as invalid (400, 422): fix it, then submit again."""
 
 
-class InsufficientCreditsError(ApikleyError):
+class AuthenticationError(APIStatusError):
+    """The service refused the API key (401), or its access to this model (403)."""
+
+
+class InsufficientCreditsError(APIStatusError):
     """The account (or this sub-key) cannot pay for the request."""
 
 
-class TaskNotFoundError(ApikleyError):
+class TaskNotFoundError(APIStatusError):
     """The service does not know this task id."""
 
 
-class RateLimitError(ApikleyError):
+class RateLimitError(APIStatusError):
     """Too many requests; `retry_after` is the wait the service asked for, in seconds."""
+
+    retryable = True
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.retry_after = retry_after
 
 
-class ServiceUnavailableError(ApikleyError):
+class ServiceUnavailableError(APIStatusError):
     """The service is down for maintenance (HTTP or body code 455)."""
 
+    retryable = True
 
-class ServerError(ApikleyError):
+
+class ServerError(APIStatusError):
     """The service failed (500 or another 5xx)."""
+
+    retryable = True
 
 
 class GenerationFailedError(ApikleyError):
@@ -169,16 +209,18 @@ class GenerationFailedError(ApikleyError):
         **kwargs: object,
     ) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
-        self.fail_code = fail_code
-        self.fail_message = fail_message
+        self.fail_code = None if fail_code is None else redact(fail_code)
+        self.fail_message = None if fail_message is None else redact(fail_message)
 
 
-class FeatureDisabledError(ApikleyError):
+class FeatureDisabledError(APIStatusError):
     """The service has disabled this feature (code 505)."""
 
 
 class APIConnectionError(ApikleyError):
     """The HTTP exchange failed: the service could not be reached or the connection broke."""
+
+    retryable = True
 
 
 class APITimeoutError(APIConnectionError):
@@ -206,6 +248,8 @@ class TaskTimeoutError(ApikleyError, TimeoutError):
 class UnexpectedResponseError(ApikleyError):
     """The service answered something this client cannot read (not JSON, an HTML page, ...)."""
 
+    retryable = True
+
 
 class InvalidSignatureError(ApikleyError):
     """A callback's signature is missing, malformed, wrong or too old: do not trust its body."""
@@ -223,7 +267,9 @@ class SaveError(ApikleyError, OSError):
 
 
 class JournalError(ApikleyError):
-    """The task journal (`journal=`) cannot be opened, locked or written: it is not a journal,
-    another process holds it, the disk is full. When it strikes after the service accepted a
+    """The task journal (`journal=`) cannot be opened, locked, read or written: it is not a
+    journal, another process holds it, it was emptied or replaced since its last use, a row is
+    damaged (the message names it), it holds a sandbox's tasks and the client is not one (or
+    the other way round), the disk is full. When it strikes after the service accepted a
     task, `task_id` names that task: it is paid for, so keep the id (`wait()` and `download()`
     take it)."""

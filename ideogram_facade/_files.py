@@ -249,22 +249,17 @@ def place(part: Path, target: Path, overwrite: bool) -> Path:
 class PartFile:
     """A download in progress: a hidden temporary file beside its final place.
 
-    Both clients stream into it chunk by chunk; `write` refuses to go past `max_bytes`.
+    Both clients stream into it chunk by chunk (`_decoding.Body` keeps it within its cap).
     """
 
-    def __init__(self, directory: Path, max_bytes: int) -> None:
+    def __init__(self, directory: Path) -> None:
         # Not mkstemp: its 0600 would stick to the image; this file's mode follows the umask.
         self.path = directory / f".part-{uuid.uuid4().hex}.download"
         handle = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         self._file = os.fdopen(handle, "wb")
-        self._left = max_bytes
 
-    def write(self, chunk: bytes) -> bool:
-        self._left -= len(chunk)
-        if self._left < 0:
-            return False
+    def write(self, chunk: bytes) -> None:
         self._file.write(chunk)
-        return True
 
     def finish(self) -> Path:
         self._file.close()

@@ -18,6 +18,7 @@
         updated_at  REAL NOT NULL
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    -- schema; id (also in <path>.lock); tasks ("service" or "sandbox"); the owner's facts
 
 The clients write it (`journal=` on either), and `ideogram-character batch` keeps its lines in
 it too, each labelled: one mechanism. Every change is its own transaction, committed with
@@ -28,6 +29,17 @@ uncertain, never sent again by the journal's users.
 
 One process at a time: `open()` takes an exclusive lock on `<path>.lock` for as long as the
 journal is open, and a second `open()` is refused with `JournalError`.
+
+A journal cannot be lost unnoticed: each has an id (in `meta`), which the lock file keeps too,
+beside it. A journal file that is missing, empty or another journal while its lock file names
+one was emptied, truncated, deleted or replaced since: it is refused (what it knew of paid
+tasks is gone, and a fresh start would pay for them again), unless the caller starts over on
+purpose. A row that is not as this module writes it (a hand edit, a damaged page) is refused
+by name, never taken for something else.
+
+Each journal also says whose tasks it holds: the Apikley service's, or a sandbox's (whose fake
+service, and tasks, end with its process). A sandbox client never opens a journal of real
+tasks, where it would only find them missing, nor a real client a sandbox's.
 """
 
 from __future__ import annotations
@@ -41,6 +53,7 @@ import os
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -51,6 +64,10 @@ from . import _constants as C
 from ._exceptions import JournalError
 
 SCHEMA = "ideogram-facade journal 1"
+# What the errors for a file that is no (usable) journal, and for a journal lost since its
+# last use, say: the batch offers --force for both.
+NOT_A_JOURNAL = "cannot be used as a task journal"
+LOST = "says one was kept there"
 # The label of the task about to be submitted in this context: `ideogram-character batch`
 # sets it to the line's, so that the client's own journaling files the task under it.
 LABEL: contextvars.ContextVar[str | None] = contextvars.ContextVar("journal_label", default=None)
@@ -70,6 +87,10 @@ CREATE TABLE IF NOT EXISTS tasks (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 _COLUMNS = "id, label, model, request, state, task_id, files, error, created_at"
+# What `meta` "tasks" says a journal holds: the service's tasks, or a sandbox's.
+_SERVICE, _SANDBOX = "service", "sandbox"
+# SQLite's codes for a file that is not a database, or a damaged one.
+_UNREADABLE = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 class State(enum.StrEnum):
@@ -84,6 +105,10 @@ class State(enum.StrEnum):
 
 # What still needs someone: a task to wait for or download, or an answer to look for.
 UNFINISHED = (State.SUBMITTING, State.SUBMITTED, State.UNCERTAIN)
+# Why a task older than the service keeps tasks is not waited for.
+EXPIRED = f"older than {C.TASK_RETENTION_DAYS} days: the service keeps it no longer"
+# States a row has only once createTask named its task.
+_HAS_TASK = (State.SUBMITTED, State.SUCCEEDED, State.FAILED, State.EXPIRED)
 
 
 @attrs.frozen
@@ -114,19 +139,32 @@ class Journal:
         self._lock = lock
         self._mutex = threading.Lock()
         self.path = path
+        self.sandbox = False  # whose tasks it holds: a sandbox's, or the service's
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None, *, meta: Mapping[str, str] = {}) -> Journal:
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None,
+        *,
+        meta: Mapping[str, str] = {},
+        sandbox: bool | None = False,
+        start_over: bool = False,
+    ) -> Journal:
         """The journal at `path` (made if missing; in memory for None), locked for this process.
 
         `meta` are facts its owner checks on each open (a batch's source file): they are written
         to a new journal, and a journal that says otherwise is refused. A file that exists but
-        is not a journal is refused too, never overwritten.
+        is not a journal is refused too, never overwritten; so is one that was emptied or
+        deleted since it was last used (its lock file remembers it), unless `start_over`.
+        `sandbox`: the journal is for a sandbox's tasks (refused if it holds real ones, and
+        the other way round); None: for either (to read it).
         """
         where = ":memory:" if path is None else os.fspath(path)
         lock = None if path is None else _lock(where)
+        kind = None if sandbox is None else _SANDBOX if sandbox else _SERVICE
         db = None
         try:
+            remembered = _remembered(lock)
             db = sqlite3.connect(where, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA synchronous = FULL")  # a commit survives a power cut
             found = (
@@ -134,9 +172,11 @@ class Journal:
             )
             if not found and _has_tables(db, other_than={"tasks", "meta"}):
                 raise JournalError(
-                    f"{where} cannot be used as a task journal: it is an SQLite file of something "
-                    "else. Give another path"
+                    f"{where} {NOT_A_JOURNAL}: it is an SQLite file of something else. Give "
+                    "another path"
                 )
+            if remembered and found.get("id") != remembered and not start_over:
+                raise JournalError(_lost(where, emptied=not found))
             db.executescript(_TABLES)
         except (JournalError, sqlite3.DatabaseError) as error:
             if db is not None:
@@ -144,32 +184,38 @@ class Journal:
             _unlock(lock)
             if isinstance(error, JournalError):
                 raise
-            if "not a database" not in str(error):  # a full disk, a folder it cannot write
+            # Not a database, or a damaged one, against a full disk or a folder it cannot write.
+            if error.sqlite_errorcode & 0xFF not in _UNREADABLE:  # the primary code
                 raise JournalError(f"cannot open the journal {where}: {error}") from None
             raise JournalError(
-                f"{where} cannot be used as a task journal ({error}): is it one? Give another "
-                "path, or move that file away"
+                f"{where} {NOT_A_JOURNAL} ({error}): is it one? Give another path, or move "
+                "that file away"
             ) from None
         journal = cls(db, where, lock)
-        if not found:
-            try:
+        try:
+            added = {"schema": SCHEMA, "tasks": kind or _SERVICE, **meta} if not found else {}
+            if "id" not in found:  # a new journal (or one written before journals had ids)
+                added["id"] = uuid.uuid4().hex
+            if added:
                 journal._write(
-                    "INSERT INTO meta (key, value) VALUES (?, ?)",
-                    [("schema", SCHEMA), *meta.items()],
-                    many=True,
+                    "INSERT INTO meta (key, value) VALUES (?, ?)", list(added.items()), many=True
                 )
-            except JournalError:
-                journal.close()
-                raise
-            return journal
-        expected = {"schema": SCHEMA, **meta}
-        for key, value in expected.items():
-            if found.get(key) != value:
-                journal.close()
-                raise JournalError(
-                    f"{where} was written for {key} {found.get(key)!r}, not {value!r}: use "
-                    "another journal"
-                )
+                found = {**found, **added}
+            expected = {"schema": SCHEMA, **meta}
+            for key, value in expected.items():
+                if found.get(key) != value:
+                    raise JournalError(
+                        f"{where} was written for {key} {found.get(key)!r}, not {value!r}: use "
+                        "another journal"
+                    )
+            journal.sandbox = found.get("tasks", _SERVICE) == _SANDBOX
+            if sandbox is not None and journal.sandbox != sandbox:
+                raise JournalError(_other_kind(where, sandbox))
+            if lock is not None and remembered != found["id"]:
+                _remember(lock, found["id"], where)
+        except JournalError:
+            journal.close()
+            raise
         return journal
 
     # -- writing ---------------------------------------------------------------------------
@@ -232,14 +278,19 @@ class Journal:
 
     def unfinished(self) -> list[JournalEntry]:
         """Entries that still need someone: a task to wait for or save, or an uncertain
-        submit to look for in the dashboard."""
+        submit to look for in the dashboard. (A row whose state is none of ours is among them,
+        to be refused by name rather than passed over.)"""
         marks = ", ".join("?" for _ in UNFINISHED)
-        return self._select(f"WHERE state IN ({marks}) ORDER BY id", tuple(UNFINISHED))
+        known = ", ".join("?" for _ in State)
+        return self._select(
+            f"WHERE state IN ({marks}) OR state NOT IN ({known}) OR state IS NULL ORDER BY id",
+            (*UNFINISHED, *State),
+        )
 
     def task_ids(self) -> set[str]:
-        with self._mutex:
-            rows = self._db.execute("SELECT task_id FROM tasks WHERE task_id IS NOT NULL")
-            return {row[0] for row in rows.fetchall()}
+        return {
+            row[0] for row in self._query("SELECT task_id FROM tasks WHERE task_id IS NOT NULL")
+        }
 
     def close(self) -> None:
         with self._mutex:
@@ -250,23 +301,18 @@ class Journal:
     # -- the mechanics ---------------------------------------------------------------------
 
     def _select(self, where: str, parameters: tuple[object, ...] = ()) -> list[JournalEntry]:
+        found = self._query(f"SELECT {_COLUMNS} FROM tasks {where}", parameters)  # noqa: S608
+        return [_entry(row, self.path) for row in found]
+
+    def _query(self, sql: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         with self._mutex:
-            rows = self._db.execute(f"SELECT {_COLUMNS} FROM tasks {where}", parameters)  # noqa: S608
-            found = rows.fetchall()
-        return [
-            JournalEntry(
-                id=row[0],
-                label=row[1],
-                model=row[2],
-                request=json.loads(row[3]),
-                state=State(row[4]),
-                task_id=row[5],
-                files=tuple(json.loads(row[6] or "[]")),
-                error=row[7],
-                created_at=row[8],
-            )
-            for row in found
-        ]
+            try:
+                return self._db.execute(sql, parameters).fetchall()
+            except sqlite3.Error as error:  # a damaged page: "database disk image is malformed"
+                raise JournalError(
+                    f"cannot read the journal {self.path}: {error}. Restore it from a backup, or "
+                    "move it aside and look for its tasks in the Apikley dashboard"
+                ) from None
 
     def _set(self, entry: int, state: State, **columns: str | None) -> None:
         assignments = "".join(f", {name} = ?" for name in columns)
@@ -308,6 +354,132 @@ class Journal:
                 if isinstance(error, sqlite3.Error):
                     raise JournalError(f"cannot write the journal {self.path}: {error}") from None
                 raise
+
+
+def for_client(
+    journal: str | os.PathLike[str] | Journal | None, *, sandbox: bool
+) -> Journal | None:
+    """The journal a client was given (`journal=`): a path opened, or an open `Journal` as it
+    is; either refused if it holds another kind of tasks than the client makes."""
+    if journal is None:
+        return None
+    if not isinstance(journal, Journal):
+        return Journal.open(journal, sandbox=sandbox)
+    if journal.sandbox != sandbox:
+        raise JournalError(_other_kind(journal.path, sandbox))
+    return journal
+
+
+def _entry(row: tuple[Any, ...], path: str) -> JournalEntry:
+    """A row as an entry; a row that is not as this module writes it is a JournalError that
+    names it (a hand edit, a damaged page), never an entry read as something else."""
+    number, label, model, request, state, task_id, files, error, created_at = row
+
+    def damaged(column: str, value: object) -> JournalError:
+        return damaged_row(path, number, column, value, task_id)
+
+    try:
+        kind = State(state)
+    except ValueError:
+        raise damaged("state", state) from None
+    if label is not None and not isinstance(label, str):
+        raise damaged("label", label)
+    if not isinstance(model, str) or not model:
+        raise damaged("model", model)
+    if task_id is not None and (not isinstance(task_id, str) or not task_id):
+        raise damaged("task_id", task_id)
+    if task_id is None and kind in _HAS_TASK:
+        raise damaged("task_id", task_id)
+    if error is not None and not isinstance(error, str):
+        raise damaged("error", error)
+    if isinstance(created_at, bool) or not isinstance(created_at, int | float):
+        raise damaged("created_at", created_at)
+    decoded_request = _json(request)
+    if not isinstance(decoded_request, dict):
+        raise damaged("request", request)
+    decoded_files = _json(files or "[]")
+    if not isinstance(decoded_files, list) or not all(isinstance(f, str) for f in decoded_files):
+        raise damaged("files", files)
+    return JournalEntry(
+        id=number,
+        label=label,
+        model=model,
+        request=decoded_request,
+        state=kind,
+        task_id=task_id,
+        files=tuple(decoded_files),
+        error=error,
+        created_at=float(created_at),
+    )
+
+
+def damaged_row(
+    path: str, number: int, column: str, value: object, task_id: object
+) -> JournalError:
+    """The error for a row whose `column` is not as this program writes it."""
+    named = task_id if isinstance(task_id, str) and task_id else None
+    delete = f'sqlite3 {path} "DELETE FROM tasks WHERE id = {number}"'  # noqa: S608 (advice)
+    return JournalError(
+        f"row {number}{f' (task {named})' if named else ''} of the journal {path} is damaged: "
+        f"its {column} {str(value)[:80]!r} is not one this program writes (edited by hand?). "
+        f"Fix that row, or delete it ({delete}) once its task, if it has one, is collected: a "
+        "task it names was paid for",
+        task_id=named,
+    )
+
+
+def _json(text: object) -> object:
+    """Decoded JSON text; None for anything that is not."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _lost(path: str, *, emptied: bool) -> str:
+    what = "is empty or missing" if emptied else "is another journal"
+    return (
+        f"the journal {path} {what}, but its lock file {path}.lock {LOST}: "
+        f"it was {'emptied, truncated or deleted' if emptied else 'replaced'} since, and what it "
+        "knew of tasks already paid for is gone, so they would be paid for again. Restore it "
+        "from a backup; or, to start a new journal there anyway, move it and its .lock file "
+        "aside"
+    )
+
+
+def _other_kind(path: str, sandbox: bool) -> str:
+    if sandbox:
+        return (
+            f"{path} holds tasks of the Apikley service, which a sandbox (sandbox=True) does not "
+            "know: it would find none of them. Open it without sandbox=True; a sandbox's "
+            "tasks go in a journal of their own"
+        )
+    return (
+        f"{path} holds a sandbox's tasks, which ended with the process that made them: the "
+        "service knows none of them. Use another journal"
+    )
+
+
+def _remembered(lock: int | None) -> str:
+    """The id of the journal the lock file says was kept beside it; "" for none (yet)."""
+    if lock is None:
+        return ""
+    try:
+        return os.pread(lock, 64, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return ""
+
+
+def _remember(lock: int, identity: str, path: str) -> None:
+    """The lock file keeps the journal's id, so that a journal emptied later is noticed."""
+    try:
+        os.ftruncate(lock, 0)
+        os.pwrite(lock, identity.encode("ascii"), 0)
+        os.fsync(lock)
+    except OSError as error:
+        raise JournalError(f"cannot write {path}.lock: {error.strerror or error}") from None
 
 
 def _has_meta(db: sqlite3.Connection) -> bool:

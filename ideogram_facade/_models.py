@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import enum
 import math
-import random
-from collections.abc import Mapping
+import os
+import urllib.parse
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
 from . import _constants as C
-from ._exceptions import InvalidRequestError
-from ._ratelimit import parse_storage
+from ._exceptions import InvalidRequestError, register_secret
+from ._task_state import TaskState
 
 __all__ = ["PollPolicy", "RateLimit", "Task", "TaskState"]
 
@@ -29,28 +30,6 @@ class NotGiven(enum.Enum):
 
 
 NOT_GIVEN = NotGiven.NOT_GIVEN
-
-
-class TaskState(enum.StrEnum):
-    """A task's state, as the service spells it; anything else it sends is `UNKNOWN`."""
-
-    WAITING = "waiting"
-    QUEUING = "queuing"
-    GENERATING = "generating"
-    SUCCESS = "success"
-    FAIL = "fail"
-    UNKNOWN = "unknown"
-    # Never the service's: `resume()` gives it to a journaled task older than the service
-    # keeps tasks (14 days), which is not waited for.
-    EXPIRED = "expired"
-
-    @classmethod
-    def _missing_(cls, value: object) -> TaskState:
-        return cls.UNKNOWN
-
-    @property
-    def done(self) -> bool:
-        return self in (TaskState.SUCCESS, TaskState.FAIL, TaskState.EXPIRED)
 
 
 @attrs.frozen
@@ -81,6 +60,10 @@ class Task:
     @property
     def succeeded(self) -> bool:
         return self.state is TaskState.SUCCESS
+
+
+# What `wait()` and `generate()` call with the task on each change of its state.
+OnUpdate = Callable[[Task], object]
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -150,9 +133,6 @@ class PollPolicy:
             return self.maximum
         return min(self.maximum, first * self.multiplier ** (attempt - flat))
 
-    def jittered_delay(self, attempt: int) -> float:
-        return self.delay(attempt, random.random())  # noqa: S311 (not cryptographic)
-
 
 @attrs.frozen
 class RateLimit:
@@ -195,3 +175,52 @@ class RateLimit:
             f"RateLimit(creates_per_10s={self.creates_per_10s}, "
             f"polls_per_second={self.polls_per_second}, storage={shown!r})"
         )
+
+
+class Storage(NamedTuple):
+    """A parsed `RateLimit.storage`: `location` is what to open, `shown` is safe to print."""
+
+    kind: str  # "memory", "sqlite" or "redis"
+    location: str
+    shown: str
+
+
+STORAGE_FORMS = "memory://, sqlite:///ABSOLUTE/PATH or redis://HOST:PORT/DB (rediss:// for TLS)"
+
+
+def parse_storage(uri: str) -> Storage:
+    """Check a `RateLimit.storage` URI; a password in it is registered as a secret."""
+    if not isinstance(uri, str):
+        raise InvalidRequestError(f"RateLimit.storage must be a str: {STORAGE_FORMS}")
+    if uri == "memory://":
+        return Storage("memory", uri, uri)
+    parts = urllib.parse.urlsplit(uri)
+    if parts.scheme == "sqlite":
+        path = uri[len("sqlite://") :]
+        named = os.path.isabs(path) and os.path.basename(path)
+        if parts.netloc or parts.query or parts.fragment or not named:
+            raise InvalidRequestError(
+                f"RateLimit.storage {uri!r}: a sqlite storage is sqlite:// and an absolute path "
+                "(sqlite:///var/lib/app/limits.db), the same file in every process"
+            )
+        return Storage("sqlite", path, uri)
+    if parts.scheme in ("redis", "rediss"):
+        if parts.password:
+            register_secret(urllib.parse.unquote(parts.password))
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        host = parts.hostname or ""
+        host = f"[{host}]" if ":" in host else host
+        user = f"{parts.username}@" if parts.username else ""
+        shown = f"{parts.scheme}://{user}{host}{f':{port}' if port else ''}{parts.path}"
+        database = parts.path.strip("/")
+        if not host or not (database == "" or database.isdigit()):
+            raise InvalidRequestError(
+                f"RateLimit.storage {shown!r}: a Redis storage is redis://HOST:PORT/DB, DB a "
+                "number (or rediss:// for TLS)"
+            )
+        return Storage("redis", uri, shown)
+    got = f"a {parts.scheme}:// URI" if parts.scheme else "no scheme"
+    raise InvalidRequestError(f"RateLimit.storage must be {STORAGE_FORMS}; got {got}")

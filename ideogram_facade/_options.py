@@ -27,10 +27,11 @@ The shipped spec is read on first use, not on `import ideogram_facade`.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -48,6 +49,10 @@ _PUBLISHED_KEYWORDS = {"reference_image_urls": "reference_image", "image_urls": 
 # Arguments of their own in `submit()` and `generate()`, not keyword options.
 PROMPT = "prompt"
 REFERENCE = "reference_image"
+
+# How a message spells a keyword for its reader: as is for Python callers; the command line
+# passes its flags (`image_size` -> `--size`).
+Spell = Callable[[str], str]
 
 
 @attrs.frozen
@@ -74,40 +79,42 @@ class Option:
     image: bool = False
     sent_as_text: bool = False  # an int here, the spec's string on the wire
 
-    def check(self, value: object) -> None:
-        """InvalidRequestError naming this option, the problem and the limit; None is unset."""
+    def check(self, value: object, spell: Spell = str) -> None:
+        """InvalidRequestError naming this option (as `spell` writes it), the problem and the
+        limit; None is unset."""
+        name = spell(self.name)
         if value is None:
             if self.required:
-                raise InvalidRequestError(f"{self.name} is required")
+                raise InvalidRequestError(f"{name} is required")
             return
         if self.choices is not None:
             if isinstance(value, bool) or value not in self.choices:
                 shown = ", ".join(str(choice) for choice in self.choices)
-                raise InvalidRequestError(f"{self.name} must be one of {shown}; got {value!r}")
+                raise InvalidRequestError(f"{name} must be one of {shown}; got {value!r}")
             return
         if isinstance(value, bool) is not (self.kind == "boolean") or not isinstance(
             value, _PYTHON_TYPES[self.kind]
         ):
             raise InvalidRequestError(
-                f"{self.name} must be {_KIND_NAMES[self.kind]}; got {type(value).__name__}"
+                f"{name} must be {_KIND_NAMES[self.kind]}; got {type(value).__name__}"
             )
         if isinstance(value, str):
             if self.required and not value.strip():
-                raise InvalidRequestError(f"{self.name} must not be empty")
+                raise InvalidRequestError(f"{name} must not be empty")
             if self.max_length is not None and len(value) > self.max_length:
                 raise InvalidRequestError(
-                    f"{self.name} is {len(value)} characters long; the limit is {self.max_length}"
+                    f"{name} is {len(value)} characters long; the limit is {self.max_length}"
                 )
         if isinstance(value, int | float) and not isinstance(value, bool):
             if self.minimum is not None and value < self.minimum:
-                raise InvalidRequestError(f"{self.name} must be >= {self.minimum}; got {value}")
+                raise InvalidRequestError(f"{name} must be >= {self.minimum:g}; got {value}")
             if self.maximum is not None and value > self.maximum:
-                raise InvalidRequestError(f"{self.name} must be <= {self.maximum}; got {value}")
+                raise InvalidRequestError(f"{name} must be <= {self.maximum:g}; got {value}")
             # Within a float's rounding of a multiple: 0.3 is 3 steps of 0.1, though 0.3 / 0.1
             # is 2.9999999999999996.
             if self.step is not None and abs(value / self.step - round(value / self.step)) > 1e-9:
                 raise InvalidRequestError(
-                    f"{self.name} must be a multiple of {self.step}; got {value}"
+                    f"{name} must be a multiple of {self.step:g}; got {value}"
                 )
 
     def to_wire(self, value: Any) -> Any:
@@ -151,23 +158,28 @@ class Model:
         prompt: object,
         given: Mapping[str, object],
         extra_input: Mapping[str, object] | None = None,
+        *,
+        spell: Spell | None = None,
     ) -> None:
         """The prompt, and every keyword `given` (images by keyword, None for left out),
         checked against this model's fields before anything is uploaded or sent. The images
-        themselves are read and checked by `_files`; `callback_url` is the caller's."""
+        themselves are read and checked by `_files`; `callback_url` is the caller's. Messages
+        name keywords as `spell` writes them (the CLI's flags), else as they are, with what
+        the spec says of a missing one."""
         for name in given:
             if name not in self.fields or name == PROMPT:
-                raise InvalidRequestError(_not_taken(name, self))
+                raise InvalidRequestError(_not_taken(name, self, spell or str))
         for name, option in self.fields.items():
             if name == PROMPT:
-                option.check(prompt)
+                option.check(prompt, spell or str)
             elif option.required and given.get(name) is None:
-                what = _first_sentence(option.description)
+                what = "" if spell else _first_sentence(option.description)
+                shown = spell(name) if spell else name
                 raise InvalidRequestError(
-                    f"{self.name} requires {name}" + (f" ({what})" if what else "")
+                    f"{self.name} requires {shown}" + (f" ({what})" if what else "")
                 )
             elif not option.image:
-                option.check(given.get(name))
+                option.check(given.get(name), spell or str)
         for name, value in (extra_input or {}).items():
             if not isinstance(name, str) or not name:
                 raise InvalidRequestError(f"extra_input keys must be field names; got {name!r}")
@@ -189,12 +201,20 @@ def _first_sentence(description: str) -> str:
     return re.split(r"(?<=[a-z])\. |\(", text, maxsplit=1)[0].rstrip(" .")
 
 
-def _not_taken(name: str, model: Model) -> str:
+def _not_taken(name: str, model: Model, spell: Spell) -> str:
+    """Why `model` refuses the keyword `name`: who takes it, or what was meant, then the rest."""
     others = [other.name for other in models() if name in other.options]
-    what = f"{model.name} takes no {name}"
+    what = f"{model.name} takes no {spell(name)}"
     if others:
         what += f" (only {', '.join(others)} {'does' if len(others) == 1 else 'do'})"
-    return f"{what}; its options are {', '.join([*model.options, 'callback_url'])}"
+    options = [*model.options, "callback_url"]
+    # `speed` means rendering_speed more likely than seed, which it is closer to by letters.
+    meant = [option for option in options if name in option] or difflib.get_close_matches(
+        name, options, n=1, cutoff=0.6
+    )
+    if meant and not others:
+        what += f"; did you mean {spell(meant[0])}?"
+    return f"{what}; its options are {', '.join(map(spell, options))}"
 
 
 _PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {

@@ -1,6 +1,6 @@
 """Rate limiters that both clients share: they compute waits, they never sleep.
 
-creates, polls = windows(RateLimit(), scope, clock)
+window = Window(limit=20, period=10.05)
 ticket = window.reserve()        # wait ticket.wait, then:
 extra = window.hold(ticket)      # 0: send now; otherwise wait `extra` and ask again
 ...                              # send the request
@@ -8,26 +8,18 @@ window.release(ticket)           # answered, failed or abandoned: always
 
 `RateLimit.storage` chooses where the windows live: in this process (`Window`), or in a
 sqlite file or a Redis database that every process of one API key shares
-(`_shared_limits.SharedWindow`).
+(`_shared_limits.SharedWindow`; `_shared_limits.windows()` makes either).
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-import urllib.parse
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import Protocol
 
 import attrs
-
-from . import _constants as C
-from ._exceptions import InvalidRequestError, register_secret
-
-if TYPE_CHECKING:
-    from ._models import RateLimit
 
 
 @attrs.frozen
@@ -39,7 +31,10 @@ class Ticket:
 
 
 class RateWindow(Protocol):
-    """What `_core` asks of a window, wherever it keeps its state."""
+    """What `_core` asks of a window, wherever it keeps its state. `shared`: its steps wait for
+    a storage other processes share (so the flows yield them as `Limit` effects)."""
+
+    shared: bool
 
     def reserve(self) -> Ticket: ...
 
@@ -61,6 +56,8 @@ class Window:
     race); `hold()` checks, just before sending, that the slot's previous request is over. A
     ticket whose wait is 0 has passed that check already.
     """
+
+    shared = False
 
     def __init__(
         self, limit: int, period: float, clock: Callable[[], float] = time.monotonic
@@ -102,81 +99,3 @@ class Window:
         with self._lock:
             self._finished[ticket.number] = self._clock()
             self._finished.pop(ticket.number - self._limit, None)
-
-
-class Storage(NamedTuple):
-    """A parsed `RateLimit.storage`: `location` is what to open, `shown` is safe to print."""
-
-    kind: str  # "memory", "sqlite" or "redis"
-    location: str
-    shown: str
-
-
-STORAGE_FORMS = "memory://, sqlite:///ABSOLUTE/PATH or redis://HOST:PORT/DB (rediss:// for TLS)"
-
-
-def parse_storage(uri: str) -> Storage:
-    """Check a `RateLimit.storage` URI; a password in it is registered as a secret."""
-    if not isinstance(uri, str):
-        raise InvalidRequestError(f"RateLimit.storage must be a str: {STORAGE_FORMS}")
-    if uri == "memory://":
-        return Storage("memory", uri, uri)
-    parts = urllib.parse.urlsplit(uri)
-    if parts.scheme == "sqlite":
-        path = uri[len("sqlite://") :]
-        named = os.path.isabs(path) and os.path.basename(path)
-        if parts.netloc or parts.query or parts.fragment or not named:
-            raise InvalidRequestError(
-                f"RateLimit.storage {uri!r}: a sqlite storage is sqlite:// and an absolute path "
-                "(sqlite:///var/lib/app/limits.db), the same file in every process"
-            )
-        return Storage("sqlite", path, uri)
-    if parts.scheme in ("redis", "rediss"):
-        if parts.password:
-            register_secret(urllib.parse.unquote(parts.password))
-        try:
-            port = parts.port
-        except ValueError:
-            port = None
-        host = parts.hostname or ""
-        host = f"[{host}]" if ":" in host else host
-        user = f"{parts.username}@" if parts.username else ""
-        shown = f"{parts.scheme}://{user}{host}{f':{port}' if port else ''}{parts.path}"
-        database = parts.path.strip("/")
-        if not host or not (database == "" or database.isdigit()):
-            raise InvalidRequestError(
-                f"RateLimit.storage {shown!r}: a Redis storage is redis://HOST:PORT/DB, DB a "
-                "number (or rediss:// for TLS)"
-            )
-        return Storage("redis", uri, shown)
-    got = f"a {parts.scheme}:// URI" if parts.scheme else "no scheme"
-    raise InvalidRequestError(f"RateLimit.storage must be {STORAGE_FORMS}; got {got}")
-
-
-def windows(
-    limit: RateLimit, *, base_url: str, api_key: str, clock: Callable[[], float]
-) -> tuple[RateWindow, RateWindow]:
-    """The createTask and recordInfo windows of `limit`, where `limit.storage` says.
-
-    Shared windows are per service and API key (a hash of them names the keys), so that one
-    storage can serve several keys, each with its own limits.
-    """
-    creates = (limit.creates_per_10s, 10 + C.RATE_WINDOW_MARGIN)
-    polls = (limit.polls_per_second, 1 + C.RATE_WINDOW_MARGIN)
-    storage = parse_storage(limit.storage)
-    if storage.kind == "memory":
-        return Window(*creates, clock), Window(*polls, clock)
-    import hashlib
-
-    from ._shared_limits import RedisStore, SharedWindow, SqliteStore, Store
-
-    store: Store = (
-        SqliteStore(storage.location, storage.shown)
-        if storage.kind == "sqlite"
-        else RedisStore(storage.location, storage.shown)
-    )
-    tag = hashlib.sha256(f"{base_url}\n{api_key}".encode()).hexdigest()[:16]
-    return (
-        SharedWindow(store, f"{tag}:creates", *creates),
-        SharedWindow(store, f"{tag}:polls", *polls),
-    )

@@ -14,8 +14,6 @@ from __future__ import annotations
 import base64
 import functools
 import io
-import ipaddress
-import socket
 import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -35,6 +33,7 @@ from ._endpoints import (
 )
 from ._exceptions import InvalidRequestError
 from ._files import LocalImage
+from ._hosts import is_private_host
 from ._options import PROMPT, Model
 
 
@@ -64,26 +63,6 @@ def check_url(field: str, value: object) -> str:
     if url.scheme not in ("http", "https") or not host or " " in value or not value.isprintable():
         raise InvalidRequestError(f"{field} must be an absolute http(s) URL; got {value[:200]!r}")
     return value
-
-
-def is_private_host(url: str) -> bool:
-    """Whether `url` names this machine or a private network by its host: loopback,
-    link-local (cloud metadata at 169.254.169.254), private, unspecified, reserved or multicast
-    addresses, and `localhost`. A name that *resolves* to such an address is not caught here:
-    that would take a DNS lookup, which this I/O-free check does not make."""
-    host = (urlsplit(url).hostname or "").rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host)
-    except ValueError:
-        try:  # the forms the resolver also takes: 127.1, 2130706433, 0x7f000001
-            address = ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return not address.is_global or address.is_multicast
 
 
 def check_public_url(field: str, url: str, *, allowed: bool, task_id: str | None = None) -> str:

@@ -3,23 +3,19 @@
 Pure: no I/O and no client state; the caller passes what the decision needs.
 
     delay(idempotent=False, reply=httpx.ReadTimeout("..."), error=..., attempt=0, retries=2,
-          deadline=None, now=0.0)      # None: a create may have gone through; never resend it
+          deadline=None, now=0.0, spread=0.5)  # None: a create may have gone through
     poll_pause(2.0, RateLimitError("...", retry_after=30.0))  # 30.0: asked for, under the cap
 """
 
 from __future__ import annotations
-
-import random
 
 from . import _constants as C
 from . import _wire
 from ._exceptions import (
     ApikleyError,
     RateLimitError,
-    ServerError,
     ServiceUnavailableError,
     SubmissionUncertainError,
-    UnexpectedResponseError,
 )
 
 
@@ -32,11 +28,13 @@ def delay(
     retries: int,
     deadline: float | None,
     now: float,
+    spread: float,
 ) -> float | None:
     """Seconds to wait before sending the request again, or None: don't.
 
     `reply` is what the exchange gave (an answer, or the transport exception), `error` what it
-    was read as, `attempt` how many times it was resent already.
+    was read as, `attempt` how many times it was resent already, `spread` a uniform draw from
+    [0, 1) that places the backoff within its jitter.
     """
     if attempt >= retries or isinstance(error, SubmissionUncertainError):
         return None
@@ -46,10 +44,10 @@ def delay(
     elif isinstance(reply, Exception):
         safe = idempotent or isinstance(reply, _wire.NOT_SENT)
     else:
-        safe = idempotent and isinstance(error, ServerError | UnexpectedResponseError)
+        safe = idempotent and error.retryable  # a 5xx, an answer we could not read
     if not safe:
         return None
-    wait = backoff(attempt)
+    wait = backoff(attempt, spread)
     asked: float | None = getattr(error, "retry_after", None)
     if asked is not None:
         if asked > C.RETRY_AFTER_CAP:
@@ -73,7 +71,8 @@ def poll_pause(scheduled: float, failed: ApikleyError | None) -> float:
     return max(scheduled, min(asked, C.RETRY_AFTER_CAP))
 
 
-def backoff(attempt: int) -> float:
-    """0.5 s, 1 s, 2 s, ... capped, each spread by ±25 % so that clients don't retry in step."""
+def backoff(attempt: int, spread: float) -> float:
+    """0.5 s, 1 s, 2 s, ... capped, each spread by ±25 % so that clients don't retry in step;
+    `spread` (a uniform draw from [0, 1)) places it in that range, 0.5 in the middle."""
     base = min(C.RETRY_MAX_DELAY, C.RETRY_INITIAL_DELAY * 2.0**attempt)
-    return base * (1 + C.RETRY_JITTER * (2 * random.random() - 1))  # noqa: S311
+    return base * (1 + C.RETRY_JITTER * (2 * spread - 1))

@@ -1,43 +1,35 @@
-"""`sandbox=True`: a client bound to an in-process fake service, for trying things offline."""
+"""How a client reaches the sandbox (`sandbox=True`) without importing `testing`.
+
+The sandbox is the fake service of `ideogram_facade.testing`, which sits above the clients (its
+`client()` makes one). So the clients never import it: `ideogram_facade/__init__.py` installs
+the starter here, and the fake service is loaded only when a client asks for a sandbox.
+"""
 
 from __future__ import annotations
 
-import logging
-
-from . import _constants as C
-
-logger = logging.getLogger(C.LOGGER_NAME)
-
-# Long enough that progress is visible, short enough for a first command.
-SANDBOX_TIMING = (0.3, 0.5, 1.2)  # seconds waiting, queuing, generating
+from collections.abc import Callable
+from typing import Protocol
 
 
-class Sandbox:
+class Sandbox(Protocol):
     """A running fake service and the settings that point a client at it."""
-
-    def __init__(self) -> None:
-        # Imported here: the fake service is only loaded by those who ask for it.
-        from .testing import FakeApikley, TaskTiming
-
-        waiting, queuing, generating = SANDBOX_TIMING
-        self._fake = FakeApikley(
-            timing=TaskTiming(waiting=waiting, queuing=queuing, generating=generating)
-        )
-
-    @classmethod
-    def start(cls) -> Sandbox:
-        sandbox = cls()
-        sandbox._fake.start()
-        logger.warning(
-            "sandbox: using an in-process fake Apikley service at %s; nothing leaves this "
-            "machine and nothing is charged",
-            sandbox._fake.base_url,
-        )
-        return sandbox
 
     def settings(self) -> tuple[str, str, str]:
         """API key, base URL and upload base URL of the fake."""
-        return self._fake.api_key, self._fake.base_url, self._fake.upload_base_url
+        ...
 
-    def stop(self) -> None:
-        self._fake.stop()
+    def stop(self) -> None: ...
+
+
+_starter: Callable[[], Sandbox] | None = None
+
+
+def install(starter: Callable[[], Sandbox]) -> None:
+    global _starter
+    _starter = starter
+
+
+def start() -> Sandbox:
+    if _starter is None:  # only if this module was loaded without its package
+        raise RuntimeError("import ideogram_facade before asking for a sandbox")
+    return _starter()

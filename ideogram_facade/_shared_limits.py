@@ -1,7 +1,8 @@
-"""Rate-limit windows that several processes share, in a sqlite file or in Redis.
+"""Rate-limit windows that several processes share, in a sqlite file or in Redis, and
+`windows()`, which makes a client's windows wherever its `RateLimit` says.
 
-Imported by `_ratelimit.windows()` only when a `RateLimit` names such a storage, so that a
-program that limits each client on its own pays nothing for it (see docs/design.md).
+The stores import their drivers (sqlite3, redis) only when one is made, so that a program that
+limits each client on its own pays nothing for them (see docs/design.md).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from . import _constants as C
 from ._exceptions import APIConnectionError, InvalidRequestError
-from ._ratelimit import Ticket
+from ._models import RateLimit, parse_storage
+from ._ratelimit import RateWindow, Ticket, Window
 
 if TYPE_CHECKING:
     import sqlite3
@@ -51,7 +53,12 @@ class SharedWindow:
     after it was let go (`C.RATE_LEASE`), so a crash costs one of `limit` slots for that long
     and blocks no one. Times come from the storage's side (the host's clock for sqlite, the
     Redis server's `TIME`), so machines whose clocks disagree still count in one time.
+
+    Each step is a round trip to the storage: the flows yield it as a `Limit` effect, which the
+    async client runs in a worker thread, off the event loop.
     """
+
+    shared = True
 
     def __init__(
         self, store: Store, scope: str, limit: int, period: float, lease: float = C.RATE_LEASE
@@ -127,9 +134,10 @@ class SqliteStore:
     keeping: delete it then.
     """
 
-    def __init__(self, path: str, shown: str) -> None:
+    def __init__(self, path: str, shown: str, clock: Callable[[], float] = time.time) -> None:
         self._path = path
         self.shown = shown
+        self._clock = clock  # the host's clock, which every process reads alike (tests: their own)
         self._ready = False  # the schema exists (made once per process)
 
     def _step(self, work: Callable[[sqlite3.Connection, float], Any]) -> Any:
@@ -144,7 +152,7 @@ class SqliteStore:
                 db.execute("PRAGMA synchronous=OFF")
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    result = work(db, time.time())  # read under the lock: steps are in order
+                    result = work(db, self._clock())  # read under the lock: steps are in order
                 except BaseException:
                     db.execute("ROLLBACK")
                     raise
@@ -287,3 +295,30 @@ class RedisStore:
 
     def release(self, scope: str, number: int, period: float) -> None:
         self._run(self._release, [self._key(scope, "holds")], [number, period])
+
+
+def windows(
+    limit: RateLimit, *, base_url: str, api_key: str, clock: Callable[[], float]
+) -> tuple[RateWindow, RateWindow]:
+    """The createTask and recordInfo windows of `limit`, where `limit.storage` says.
+
+    Shared windows are per service and API key (a hash of them names the keys), so that one
+    storage can serve several keys, each with its own limits.
+    """
+    creates = (limit.creates_per_10s, 10 + C.RATE_WINDOW_MARGIN)
+    polls = (limit.polls_per_second, 1 + C.RATE_WINDOW_MARGIN)
+    storage = parse_storage(limit.storage)
+    if storage.kind == "memory":
+        return Window(*creates, clock), Window(*polls, clock)
+    import hashlib  # on first use, like the stores' drivers
+
+    store: Store = (
+        SqliteStore(storage.location, storage.shown)
+        if storage.kind == "sqlite"
+        else RedisStore(storage.location, storage.shown)
+    )
+    tag = hashlib.sha256(f"{base_url}\n{api_key}".encode()).hexdigest()[:16]
+    return (
+        SharedWindow(store, f"{tag}:creates", *creates),
+        SharedWindow(store, f"{tag}:polls", *polls),
+    )

@@ -7,7 +7,8 @@
     ├── ideogram recordInfo            (each poll: a poll is a request with its own status,
     └── ideogram recordInfo             duration and retries, and there are few of them)
 
-`submit`, `wait` and `download` (a child span per file) are spans of their own likewise. The
+`submit`, `wait` and `download` (a child span per file, and per redirect it follows) are
+spans of their own likewise. The
 API key is never an attribute (it is only in request headers, which are not recorded); the
 prompt only with `trace_prompts=True`.
 
@@ -19,21 +20,19 @@ API's proxy) counts as none. A `tracer_provider=` given to the client is used as
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ._effects import Fetch, Fetched, Send
 from ._exceptions import ApikleyError
-from ._models import Task
+from ._models import OnUpdate, Task
 from ._version import __version__
 from ._wire import HttpResponse
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer, TracerProvider
-
-OnUpdate = Callable[[Task], object]
 
 
 class Traced:

@@ -6,12 +6,12 @@ read, write and connect of a request passes through httpcore's network backend, 
 that cuts each operation's timeout to the time left before the request's deadline gives the
 request as a whole a deadline:
 
-    with deadline(time.monotonic() + 30):
+    with deadline(time.monotonic() + 30):  # _deadline.py
         response = client.get(url)       # raises httpx.ReadTimeout (etc.) past the deadline
 
-The deadline travels in a ContextVar, which is per thread and per asyncio task. An `http_client`
-the user passes in has no such backend: its answers' bodies are still bounded (the clients
-check the deadline after each chunk), their heads only by httpx's per-read timeout.
+The deadline travels in a ContextVar (`_deadline`), which is per thread and per asyncio task.
+An `http_client` the user passes in has no such backend: its answers' bodies are still bounded
+(the clients check the deadline after each chunk), their heads only by httpx's per-read timeout.
 
 Proxies: these clients take no proxy from the environment (HTTP_PROXY, ALL_PROXY, ...), so the
 Bearer key never goes to a host that was not named in the client's own settings, and never in
@@ -20,33 +20,7 @@ clear to a plain-http proxy. To use a proxy, pass `http_client=httpx.Client(prox
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import time
-from collections.abc import Iterator
-
 import httpx
-
-_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "ideogram_facade_request_deadline", default=None
-)
-
-
-@contextlib.contextmanager
-def deadline(when: float) -> Iterator[None]:
-    """Every network operation of this thread/task fails once `time.monotonic()` is `when`."""
-    token = _DEADLINE.set(when)
-    try:
-        yield
-    finally:
-        _DEADLINE.reset(token)
-
-
-def past_deadline(when: float) -> None:
-    """Raise httpx.ReadTimeout once `when` has passed: checked after each chunk of a body, so
-    that an `http_client` without our backend cannot drip an answer past it either."""
-    if time.monotonic() >= when:
-        raise httpx.ReadTimeout("the answer did not arrive whole within the request's deadline")
 
 
 def _with_deadlines(transport: httpx.HTTPTransport | httpx.AsyncHTTPTransport) -> None:

@@ -25,10 +25,10 @@ from ._exceptions import (
     ApikleyError,
     APITimeoutError,
     AuthenticationError,
+    BadRequestError,
     FeatureDisabledError,
     GenerationFailedError,
     InsufficientCreditsError,
-    InvalidRequestError,
     RateLimitError,
     ServerError,
     ServiceUnavailableError,
@@ -48,6 +48,7 @@ class HttpResponse:
     headers: Mapping[str, str]
     content: bytes
     too_large: bool = False  # the answer went on past the client's max_answer_bytes: cut there
+    undecodable: str | None = None  # why its compressed body could not be decoded (_decoding)
 
 
 # Transport failures that happen before a single byte of the request left this machine.
@@ -55,7 +56,7 @@ NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.U
 
 # code → (class, what to do). Codes the service may invent later fall back by range.
 _ERRORS: dict[int, tuple[type[ApikleyError], str]] = {
-    400: (InvalidRequestError, "Fix the request; sending it again unchanged will fail again."),
+    400: (BadRequestError, "Fix the request; sending it again unchanged will fail again."),
     401: (AuthenticationError, "Check the API key (argument api_key or APIKLEY_API_KEY)."),
     402: (InsufficientCreditsError, "Top up the account's credits, then submit again."),
     403: (AuthenticationError, "Check that the API key may use this model."),
@@ -63,7 +64,7 @@ _ERRORS: dict[int, tuple[type[ApikleyError], str]] = {
         TaskNotFoundError,
         f"Check the task id; the service keeps tasks for {C.TASK_RETENTION_DAYS} days.",
     ),
-    422: (InvalidRequestError, "Fix the request; sending it again unchanged will fail again."),
+    422: (BadRequestError, "Fix the request; sending it again unchanged will fail again."),
     429: (RateLimitError, "Slow down: lower the client's RateLimit or wait before retrying."),
     433: (
         InsufficientCreditsError,
@@ -80,6 +81,38 @@ _ERRORS: dict[int, tuple[type[ApikleyError], str]] = {
         "The service has disabled this feature; try again later or contact Apikley.",
     ),
 }
+
+
+def scrubbed(value: object) -> object:
+    """A copy of a decoded JSON value in which no string (nor key) holds the API key or a
+    Bearer token: what every answer's `data` goes through before anything reads it, so that
+    task ids, failure texts, `Task.raw`, logs and spans are clean by construction.
+
+    Without recursion: a value nested as deep as the JSON parser allows costs no stack.
+    """
+    if isinstance(value, str):
+        return redact(value)
+    if not isinstance(value, Mapping | list):
+        return value
+    root: dict[Any, Any] | list[Any] = {} if isinstance(value, Mapping) else [None] * len(value)
+    stack: list[tuple[Mapping[Any, Any] | list[Any], dict[Any, Any] | list[Any]]] = [(value, root)]
+    while stack:
+        source, target = stack.pop()
+        pairs = source.items() if isinstance(source, Mapping) else enumerate(source)
+        for key, item in pairs:
+            if isinstance(item, str):
+                item = redact(item)
+            elif isinstance(item, Mapping | list):
+                copy: dict[Any, Any] | list[Any] = (
+                    {} if isinstance(item, Mapping) else [None] * len(item)
+                )
+                stack.append((item, copy))
+                item = copy
+            if isinstance(target, dict):
+                target[redact(key) if isinstance(key, str) else key] = item
+            else:
+                target[key] = item
+    return root
 
 
 def preview(value: object, limit: int = 200) -> str:
@@ -170,11 +203,11 @@ def unwrap(
 
     A call succeeded only if the HTTP status is 2xx and the body's `code` is 200.
     """
-    if response.too_large:
+    if response.too_large or response.undecodable:
         raise unreadable(endpoint, idempotent, response, task_id, None)
     try:
         return _unwrap(response, endpoint=endpoint, idempotent=idempotent, task_id=task_id)
-    except ApikleyError:  # InvalidRequestError is a ValueError too
+    except ApikleyError:  # BadRequestError is a ValueError too
         raise
     except _UNREADABLE as error:
         raise unreadable(endpoint, idempotent, response, task_id, error) from None
@@ -187,13 +220,15 @@ def unreadable(
     task_id: str | None,
     error: BaseException | None,
 ) -> ApikleyError:
-    """The error for an answer this client cannot read at all (`error` None: it was too large)."""
+    """The error for an answer this client cannot read at all (`error` None: it was too large,
+    or could not be decoded)."""
     body = response.content.decode("utf-8", errors="replace")
-    why = (
-        f"larger than the client's max_answer_bytes ({len(response.content)} bytes read)"
-        if error is None
-        else type(error).__name__
-    )
+    if error is not None:
+        why = type(error).__name__
+    elif response.undecodable:
+        why = response.undecodable
+    else:
+        why = f"larger than the client's max_answer_bytes ({len(response.content)} bytes read)"
     if not idempotent:
         return SubmissionUncertainError(
             f"{endpoint}: the answer (HTTP {response.status_code}) could not be read "
@@ -229,7 +264,7 @@ def _unwrap(
     code = _as_code(envelope.get("code")) if envelope is not None else None
     if 200 <= status < 300 and code == 200 and (envelope or {}).get("success") is not False:
         assert envelope is not None
-        return envelope.get("data")
+        return scrubbed(envelope.get("data"))
 
     # Whole: the error redacts it, then cuts it (a key across the cut would survive in part).
     snippet = response.content.decode("utf-8", errors="replace")
@@ -264,6 +299,7 @@ def _unwrap(
             status_code=status,
             task_id=task_id,
             body=snippet,
+            endpoint=endpoint,
         )
 
     if code is None and not idempotent and 200 <= status < 300:
@@ -298,6 +334,7 @@ def _unwrap(
         status_code=status,
         task_id=task_id or named,
         body=snippet,
+        endpoint=endpoint,
         **extra,
     )
 
@@ -371,7 +408,11 @@ def _image_urls(value: object, task_id: str) -> tuple[str, ...]:
 
 
 def parse_task(data: object, task_id: str | None = None) -> Task:
-    """A `Task` from recordInfo's `data` (or a callback's), tolerant of the documented variants."""
+    """A `Task` from recordInfo's `data` (or a callback's), tolerant of the documented variants.
+
+    `task_id` is the id asked about, if any: the task keeps it whatever id the answer names.
+    `data` is `scrubbed` already (`unwrap` and `parse_callback` see to it).
+    """
     try:
         return _parse_task(data, task_id)
     except ApikleyError:
@@ -394,7 +435,7 @@ def _parse_task(data: object, task_id: str | None) -> Task:
     found = _text(data.get("taskId")) or _text(data.get("task_id"))
     if found is None and task_id is None:
         raise UnexpectedResponseError("the answer names no taskId; report it if it persists")
-    task_id = found or task_id
+    task_id = task_id or found
     assert task_id is not None
     raw_state = data.get("state")
     state = TaskState(raw_state.lower()) if isinstance(raw_state, str) else TaskState.UNKNOWN

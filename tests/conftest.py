@@ -22,6 +22,7 @@ import pytest
 from hypothesis import settings
 
 from ideogram_facade import AsyncCharacterClient, CharacterClient, PollPolicy
+from ideogram_facade import _constants as C
 from ideogram_facade.testing import FakeApikley, TaskTiming
 
 settings.register_profile("ci", max_examples=200, deadline=None)
@@ -125,7 +126,12 @@ class Guarded:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeApikley]:
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApikley]:
+    # Over sockets, a retry backs off 10 ms instead of 0.5 s: these tests show that requests
+    # are retried and what the calls end in; how long each pause is, the flow tests check on a
+    # virtual clock (tests/facade/test_flows.py) with the real values.
+    monkeypatch.setattr(C, "RETRY_INITIAL_DELAY", 0.01)
+    monkeypatch.setattr(C, "RETRY_MAX_DELAY", 0.08)
     with FakeApikley(timing=FAST_TIMING) as service:
         SECRETS.add(service.api_key)
         yield service

@@ -286,7 +286,11 @@ def options_page(models: tuple[Model, ...]) -> str:
                 )
                 + " |"
             )
-        out.append("")
+        out += ["", f"::: ideogram_facade.{options_type(model)}", ""]
+    out += ["### The choices, and the earlier names", ""]
+    for name in exports(models):
+        if not name.endswith("Options") or name in PUBLISHED.values():
+            out += [f"::: ideogram_facade.{name}", ""]
     return "\n".join(out)
 
 

@@ -37,7 +37,7 @@ SUBSTITUTIONS = [
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
     (r"\baclose\b", "close"),
-    (r"\baiter_bytes\b", "iter_bytes"),
+    (r"\baiter_raw\b", "iter_raw"),
     # A blocking call the async client runs in a worker thread, the sync one in its own.
     (r"[ \t]*import asyncio  # for to_thread only\n\n?", ""),
     (r"\basyncio\.to_thread\(([\w.]+)\)", r"\1()"),

@@ -47,7 +47,7 @@ from ideogram_facade import ApikleyError
 from ideogram_facade._constants import LOGGER_NAME
 
 from ._exitcodes import CliError, ExitCode, Interrupted, report_api_error, say
-from ._parser import build_parser
+from ._parser import build_parser, parse
 
 __all__ = ["ExitCode", "main"]
 
@@ -55,9 +55,9 @@ __all__ = ["ExitCode", "main"]
 DEBUG_ENV = "IDEOGRAM_CHARACTER_DEBUG"
 
 
-def _actions() -> dict[str, Callable[[argparse.Namespace], int]]:
+def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
     # Imported on use: `--help` and usage errors stay fast and need no client. (Not named
-    # after a module it imports: importing the module would replace it in this package.)
+    # `_commands`: importing the submodule of that name would replace it on the package.)
     from . import _batch, _commands, _mcp
 
     return {
@@ -112,7 +112,7 @@ def _run(args: argparse.Namespace) -> int:
     action = args.command
     try:
         with _sigterm_interrupts():
-            return _actions()[action](args)
+            return _command_table()[action](args)
     except CliError as error:
         say(error.message)
         return error.code
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (see the module docstring)."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parse(parser, argv)
     except SystemExit as exit_:  # --help, --version and usage errors
         return exit_.code if isinstance(exit_.code, int) else ExitCode.USAGE
     _logging(args.verbose)

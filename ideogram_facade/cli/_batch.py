@@ -41,7 +41,7 @@ from ._batchplan import Item, Outcome, plan, why
 from ._batchreport import advice, exit_code, summary
 from ._commands import output_folder
 from ._display import BatchProgress, batch_progress
-from ._exitcodes import CliError, ExitCode, redact
+from ._exitcodes import CliError, ExitCode, redact, say
 from ._gallery import Card, card_of
 from ._journal import BatchJournal, label
 from ._parser import image_flags
@@ -82,7 +82,7 @@ class Runner:
         self._progress: BatchProgress | None = None
         self._items = items
         self._active: set[int] = set()  # the lines a worker is on
-        self._gallery_trouble: str | None = None
+        self.gallery_trouble: str | None = None  # why index.html could not be written
         self._gallery_written = -math.inf  # monotonic time of the last write
 
     def gallery(self, running: bool) -> None:
@@ -108,9 +108,9 @@ class Runner:
             for item in self._items
         ]
         trouble = gallery.write(self._out, cards, running=running)
-        if trouble is not None and trouble != self._gallery_trouble:
-            self._gallery_trouble = trouble
+        if trouble is not None and trouble != self.gallery_trouble:
             self._note(f"no gallery: {trouble}")
+        self.gallery_trouble = trouble
 
     async def run(self) -> None:
         self.gallery(running=bool(self._queue))
@@ -229,9 +229,10 @@ class Runner:
             item.finish(Outcome.FAILED, why(error))
             return
         except TaskNotFoundError as error:
-            # Gone for good (tasks are kept 14 days); waiting again would only fail again.
-            self._journal.failed(item.task_id, why(error))
-            item.finish(Outcome.FAILED, why(error))
+            # Younger than the service keeps tasks (older ones are not waited for), it may
+            # still exist (the service lagging, another key): the next run looks again.
+            self._note_entry(line, key, why(error))
+            item.finish(Outcome.UNFINISHED, why(error))
             return
         except ApikleyError as error:
             if isinstance(error, AuthenticationError | InsufficientCreditsError | JournalError):
@@ -363,7 +364,7 @@ def batch(args: argparse.Namespace) -> int:
         raise CliError(ExitCode.FILE, f"cannot read the batch file {args.file}: {error}") from None
     if not lines:
         raise CliError(ExitCode.INVALID, f"{args.file} holds no requests")
-    out = output_folder(args.out)
+    out = output_folder(args)
     # The sandbox's tasks die with this process, so its journal could resume nothing.
     journal = BatchJournal.open(None if args.sandbox else out, args.file.name, force=args.force)
     try:
@@ -374,6 +375,8 @@ def batch(args: argparse.Namespace) -> int:
         code = exit_code(items, runner.signalled, runner.fatal)
         summary(items, journal, args.json)
         advice(code, items, journal)
+        if runner.gallery_trouble is None:
+            say(f"batch: open {out / gallery.FILE_NAME} to see every line's images")
     finally:
         journal.close()
     return code

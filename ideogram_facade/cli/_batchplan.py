@@ -10,7 +10,7 @@ from ideogram_facade import ApikleyError
 
 from ._batchfile import Line
 from ._exitcodes import redact
-from ._journal import BatchJournal, Row, State
+from ._journal import EXPIRED, BatchJournal, Row, State
 
 
 class Outcome(enum.StrEnum):
@@ -85,7 +85,11 @@ def plan(lines: list[Line], journal: BatchJournal) -> list[Item]:
             item.finish(Outcome.UNCERTAIN, message)
         elif found.state is State.UNCERTAIN:
             item.finish(Outcome.UNCERTAIN, found.error)
-        elif found.state is State.FAILED:
+        elif found.state is State.SUBMITTED and found.expired:
+            assert found.task_id is not None
+            journal.expired(found.task_id)  # gone from the service: not waited for
+            item.finish(Outcome.FAILED, EXPIRED)
+        elif found.state in (State.FAILED, State.EXPIRED):
             item.finish(Outcome.FAILED, found.error)
         elif found.state is State.SUCCEEDED and all(Path(name).is_file() for name in found.files):
             item.files = list(found.files)

@@ -11,11 +11,17 @@ from ._journal import BatchJournal
 from ._output import emit_json
 
 DETAIL_ROWS = 50  # more problem lines than this are summarised; the journal has them all
+WHY_LENGTH = 300  # characters of a line's error in the table; the JSON and the journal keep all
 
 _WHY = {
     Outcome.UNFINISHED: "still running: the next run waits for it",
     Outcome.PENDING: "not started: the next run submits it",
 }
+
+
+def clip(text: str, length: int) -> str:
+    """`text`, or its first `length` characters and an ellipsis that says the rest is cut."""
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 def exit_code(
@@ -62,7 +68,7 @@ def summary(items: list[Item], journal: BatchJournal, as_json: bool) -> None:
             str(item.line.number),
             item.state.value,
             item.task_id or "-",
-            (item.message or _WHY.get(item.state, ""))[:160],
+            clip(item.message or _WHY.get(item.state, ""), WHY_LENGTH),
         ]
         for item in problems[:DETAIL_ROWS]
     ]

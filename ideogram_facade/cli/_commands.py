@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ideogram_facade import CharacterClient, GenerationFailedError, Task, TaskNotFoundError
+from ideogram_facade._constants import TASK_RETENTION_DAYS
 from ideogram_facade._files import resolve_images
 from ideogram_facade._journal import Journal
 
@@ -20,13 +21,16 @@ from ._exitcodes import PROG, CliError, ExitCode, Interrupted, say
 from ._gallery import Card, card_of
 from ._output import emit_json, emit_lines, paths_json, task_json
 from ._request import Request, is_url
-from ._settings import sync_client
+from ._settings import check_key, sync_client
 
 
-def output_folder(out: Path) -> Path:
-    """`out`, created if missing and proven writable (a byte written to a probe file): before
+def output_folder(args: argparse.Namespace) -> Path:
+    """`--out`, created if missing and proven writable (a byte written to a probe file): before
     anything is uploaded or submitted, so that a folder that cannot take the images costs
-    nothing."""
+    nothing; and after the key is checked, so that a command refused at once leaves no empty
+    folder behind."""
+    check_key(args.sandbox)
+    out: Path = args.out
     probe = out / f".ideogram-character-probe-{uuid.uuid4().hex}"
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -117,8 +121,8 @@ def _interrupted(
 
 def generate(args: argparse.Namespace) -> int:
     request = Request.from_args(args)
-    out = output_folder(args.out)
     check_images(request)
+    out = output_folder(args)
     task_id: str | None = None
     submitting = False
     with sync_client(args) as client, closing(status_line()) as line:
@@ -141,7 +145,9 @@ def generate(args: argparse.Namespace) -> int:
             files = client.download(task, out)
         except (KeyboardInterrupt, Interrupted) as stop:
             raise _interrupted(stop, task_id, submitting, out) from None
-    _show(out, card_of(request, task_id, "done", task_id=task_id, files=[str(f) for f in files]))
+    card = card_of(request, task_id, "done", task_id=task_id, files=[str(f) for f in files])
+    if _show(out, card) is None:
+        say(f"generate: open {out / gallery.FILE_NAME} to see the images and what made them")
     if args.json:
         emit_json(
             {
@@ -156,11 +162,13 @@ def generate(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _show(out: Path, card: Card) -> None:
-    """The task on the folder's index.html; a page that cannot be written is only noted."""
+def _show(out: Path, card: Card) -> str | None:
+    """The task on the folder's index.html; a page that cannot be written is only noted.
+    Why it could not be written, or None."""
     trouble = gallery.add(out, card)
     if trouble is not None:
         say(f"generate: no gallery: {trouble}")
+    return trouble
 
 
 def submit(args: argparse.Namespace) -> int:
@@ -233,7 +241,7 @@ def wait(args: argparse.Namespace) -> int:
 
 
 def download(args: argparse.Namespace) -> int:
-    out = output_folder(args.out)
+    out = output_folder(args)
     with sync_client(args) as client, sandbox_task(args):
         task = _wait(client, args)
         files = client.download(task, out, overwrite=args.overwrite)
@@ -282,7 +290,7 @@ def tasks(args: argparse.Namespace) -> int:
     """The journal's tasks: those that need something, or --all."""
     if not args.journal.is_file():
         raise CliError(ExitCode.FILE, f"no journal at {args.journal}")
-    journal = Journal.open(args.journal)
+    journal = Journal.open(args.journal, sandbox=None)  # either kind: it is only read
     try:
         entries = journal.entries() if args.all else journal.unfinished()
     finally:
@@ -317,13 +325,21 @@ def tasks(args: argparse.Namespace) -> int:
 
 def resume(args: argparse.Namespace) -> int:
     """Wait for the journal's unfinished tasks and save their images into --out."""
-    out = output_folder(args.out)
+    out = output_folder(args)
     with _journal_client(args) as client, closing(status_line()) as line:
         line.set(f"resuming the tasks of {args.journal}")
         ended = client.resume(out, timeout=args.timeout)
-        left = [entry for entry in client.unfinished() if entry.task_id is None]
+        unfinished = client.unfinished()
+    left = [entry for entry in unfinished if entry.task_id is None]
+    missing = [entry for entry in unfinished if entry.task_id is not None]
     if args.json:
-        emit_json({"tasks": [task_json(task) for task in ended], "uncertain": len(left)})
+        emit_json(
+            {
+                "tasks": [task_json(task) for task in ended],
+                "uncertain": len(left),
+                "not_found": [entry.task_id for entry in missing],
+            }
+        )
     else:
         emit_lines(
             [
@@ -332,10 +348,20 @@ def resume(args: argparse.Namespace) -> int:
                 for task in ended
             ]
         )
+    if missing:
+        shown = ", ".join(str(entry.task_id) for entry in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        say(
+            f"resume: the service does not find {len(missing)} task(s) of the journal "
+            f"({shown}{more}); they stay in it, to resume later, as the service keeps tasks "
+            f"{TASK_RETENTION_DAYS} days: check that this is the key that made them"
+        )
     if left:
         say(
             f"resume: {len(left)} submit(s) in the journal lost their answer, so there is no "
             "task id to wait for: look for them in the Apikley dashboard"
         )
         return ExitCode.UNCERTAIN
+    if missing:
+        return ExitCode.ERROR
     return ExitCode.OK if all(task.succeeded for task in ended) else ExitCode.GENERATION_FAILED

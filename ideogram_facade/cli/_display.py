@@ -201,9 +201,10 @@ def batch_progress(total: int) -> BatchProgress:
 
 
 def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """A table on stdout: rich's on a terminal, aligned plain text otherwise."""
-    console = _rich_console(stderr=False)
-    if console is not None:
+    """A table on stdout: rich's on a terminal, aligned plain text otherwise (a pipe, a file:
+    no box characters for the next program to parse)."""
+    console = _rich_console(stderr=False) if sys.stdout.isatty() else None
+    if console is not None and console.is_terminal:
         from rich.markup import escape
         from rich.table import Table
 

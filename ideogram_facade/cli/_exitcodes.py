@@ -93,6 +93,8 @@ _CLI_WORDS: tuple[tuple[str, str], ...] = (
     (r"pass overwrite=True to replace it", "pass --overwrite to replace it"),
     (r"pass api_key=\.\.\. or set", "set"),
     (r"use sandbox=True to try the client offline", "use --sandbox to try the CLI offline"),
+    (r"Open it without sandbox=True", "Run the command without --sandbox"),
+    (r"\(sandbox=True\)", "(--sandbox)"),
     (r"use https, or pass allow_insecure=True", "use https"),
     (r"\. Pass allow_private_urls=True to the client if you mean it", ""),
     (r"; wait\(\) for it", ""),

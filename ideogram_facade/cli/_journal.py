@@ -15,12 +15,12 @@ from pathlib import Path
 
 from ideogram_facade import JournalError
 from ideogram_facade._files import download_stem
-from ideogram_facade._journal import Journal, State
+from ideogram_facade._journal import EXPIRED, LOST, NOT_A_JOURNAL, Journal, State, damaged_row
 
 from ._exitcodes import CliError, ExitCode
 
 FILE_NAME = "ideogram-character-journal.sqlite3"
-__all__ = ["FILE_NAME", "BatchJournal", "Row", "State", "label"]
+__all__ = ["EXPIRED", "FILE_NAME", "BatchJournal", "Row", "State", "label"]
 
 # How a downloaded image is named (`<task_id>_<n>.<ext>`, _files.download_stem).
 _IMAGE_NAME = re.compile(r"^(?P<stem>.+)_\d+\.(png|jpg|webp)$")
@@ -39,6 +39,7 @@ class Row:
     task_id: str | None
     files: tuple[str, ...]
     error: str | None
+    expired: bool  # older than the service keeps tasks
 
 
 class BatchJournal:
@@ -50,24 +51,31 @@ class BatchJournal:
     def open(cls, directory: Path | None, source: str, *, force: bool = False) -> BatchJournal:
         """The journal in `directory` (in memory for None: the sandbox's), for `source`.
 
-        Refused (exit 13) when another batch holds it, when it is not a journal, or when the
-        folder holds images of tasks it does not know (it was deleted, truncated or emptied):
-        running then would pay again for lines already paid for. `force` moves a broken
-        journal aside and lets such a folder be used.
+        Refused (exit 13) when another batch holds it, when it is not a journal, when it was
+        emptied, truncated, deleted or replaced since the last run (its lock file remembers
+        it), or when the folder holds images of tasks it does not know: running then would pay
+        again for lines already paid for. `force` moves such a journal aside and starts a new
+        one, and lets such a folder be used.
         """
         path = None if directory is None else directory / FILE_NAME
+        meta = {"source": source}
         try:
-            store = Journal.open(path, meta={"source": source})
+            store = Journal.open(path, meta=meta, sandbox=path is None)
         except JournalError as error:
-            broken = "cannot be used as a task journal" in error.message
-            if not (force and broken and path is not None):
-                advice = " (--force moves it aside and starts a new one)" if broken else ""
+            unusable = NOT_A_JOURNAL in error.message or LOST in error.message
+            if not (force and unusable and path is not None):
+                advice = (
+                    " (--force moves it aside and starts a new one: lines it knew of may then be "
+                    "paid for again)"
+                    if unusable
+                    else ""
+                )
                 if "was written for source" in error.message:
                     advice = " (a separate --out for each batch file)"
                 raise CliError(ExitCode.JOURNAL, f"batch: {error.message}{advice}") from None
-            aside = path.with_name(f"{path.name}.broken-{int(time.time())}")
-            path.rename(aside)
-            store = Journal.open(path, meta={"source": source})
+            if path.exists():
+                path.rename(path.with_name(f"{path.name}.broken-{int(time.time())}"))
+            store = Journal.open(path, meta=meta, start_over=True)
         journal = cls(store, "in memory (--sandbox)" if path is None else str(path))
         if directory is not None and not force:
             journal._refuse_unknown_images(directory)
@@ -96,6 +104,8 @@ class BatchJournal:
             if entry.label is None or ":" not in entry.label:
                 continue  # not a line's: a task journaled by something else
             line, request_hash = entry.label.split(":", 1)
+            if not (line.isascii() and line.isdigit()):
+                raise damaged_row(self.where, entry.id, "label", entry.label, entry.task_id)
             rows.append(
                 Row(
                     entry.id,
@@ -105,6 +115,7 @@ class BatchJournal:
                     entry.task_id,
                     entry.files,
                     entry.error,
+                    entry.expired,
                 )
             )
         return rows
@@ -116,8 +127,8 @@ class BatchJournal:
     def uncertain(self, row: Row, error: str) -> None:
         self.store.uncertain(row.entry, error)
 
-    def failed(self, task_id: str, error: str) -> None:
-        self.store.ended(task_id, State.FAILED, error)
+    def expired(self, task_id: str) -> None:
+        self.store.ended(task_id, State.EXPIRED, EXPIRED)
 
     def note(self, entry: int, error: str) -> None:
         self.store.note(entry, error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 from pathlib import Path
 
 from ideogram_facade import Option, __version__, model, models
@@ -136,6 +137,25 @@ def image_flags() -> dict[str, str]:
                 flag = "--" + name.replace("_", "-")
                 flags[name] = flag.removesuffix("s") if spec.kind == "array" else flag
     return flags
+
+
+def spelled(keyword: str) -> str:
+    """A keyword of the library as the command line writes it: its flag (`image_size` is
+    `--size`), so that the library's messages speak of what the user typed."""
+    if keyword == "prompt":
+        return keyword
+    if keyword == REFERENCE:
+        return "--reference"
+    if keyword in image_flags():
+        return image_flags()[keyword]
+    return option_flags().get(keyword, ("--" + keyword.replace("_", "-"),))[-1]
+
+
+def batch_fields() -> list[str]:
+    """The fields of a batch line, as the command line's flags name them, every model's."""
+    flags = [*(f[-1] for f in option_flags().values()), *image_flags().values()]
+    names = [flag.lstrip("-").replace("-", "_") for flag in flags]
+    return ["prompt", "reference", "model", *names, "callback_url", "input"]
 
 
 def image_spec(name: str) -> Option:
@@ -294,6 +314,19 @@ def _out(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
 _REQUEST_COMMANDS = ("generate", "submit", "batch")
 
 
+def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """The command line, parsed; an unknown option is a usage error of its command (with its
+    usage line, and the option it looks like), not of the program."""
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        command: argparse.ArgumentParser = args.command_parser
+        flags = [flag for action in command._actions for flag in action.option_strings]
+        meant = difflib.get_close_matches(unknown[0], flags, n=1, cutoff=0.6)
+        hint = f" (did you mean {meant[0]}?)" if meant else ""
+        command.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
+    return args
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -311,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = _common()
 
     def command(name: str, summary: str) -> argparse.ArgumentParser:
-        return commands.add_parser(
+        sub = commands.add_parser(
             name,
             help=summary,
             description=summary,
@@ -319,6 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=(models_help() if name in _REQUEST_COMMANDS else "") + EXIT_CODES + MORE_HELP,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        # main() reports an unknown option with this command's usage, not the program's.
+        sub.set_defaults(command_parser=sub)
+        return sub
 
     generate = command(
         "generate", "submit a request, show its progress, download the images into --out"
@@ -375,8 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="JSON Lines (*.jsonl, one request object per line) or CSV with a header row; "
-        "fields as the options here: prompt, reference, speed, style, size, n, seed, "
-        "negative, expand_prompt (the API's names work too)",
+        f"a line's fields are named as the options here: {', '.join(batch_fields())} (the "
+        "API's names work too; a list of images is separated by | in CSV)",
     )
     _out(batch, required=True)
     batch.add_argument(
@@ -390,8 +426,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--force",
         action="store_true",
-        help="run although the journal is broken (moved aside) or the folder holds images its "
-        "journal does not know: lines may be paid for twice",
+        help="run although the journal is broken or was emptied (moved aside) or the folder "
+        "holds images its journal does not know: lines may be paid for twice",
     )
     _timeout(batch)
     _request_options(batch, batch=True)

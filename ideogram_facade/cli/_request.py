@@ -12,6 +12,7 @@ request.images         # {"image": "/abs/cockpit.png", "mask": "/abs/seat.png"}
 from __future__ import annotations
 
 import argparse
+import difflib
 import functools
 import hashlib
 import json
@@ -24,7 +25,7 @@ from typing import Any
 import ideogram_facade as facade
 
 from ._exitcodes import CliError, ExitCode
-from ._parser import REFERENCE, image_flags, option_flags
+from ._parser import REFERENCE, image_flags, option_flags, spelled
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
@@ -104,8 +105,10 @@ class Request:
         for name, value in record.items():
             canonical = names.get(str(name).strip().lower().replace("-", "_"))
             if canonical is None:
+                meant = difflib.get_close_matches(str(name).lower(), names, n=1, cutoff=0.6)
+                hint = f"did you mean {meant[0]!r}? " if meant else ""
                 known = ", ".join(sorted(names))
-                raise RequestError(f"unknown field {name!r}; the fields are {known}")
+                raise RequestError(f"unknown field {name!r}; {hint}the fields are {known}")
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue  # an empty CSV cell or a JSON null: use the default
             if canonical in values:
@@ -145,7 +148,8 @@ class Request:
             kind = table[name].kind if name in table else "string"
             options[name] = _CONVERSIONS.get(kind, _text)(name, value)
         checked = {key: value for key, value in options.items() if key != "callback_url"}
-        chosen.check(prompt, {REFERENCE: reference, **images, **checked}, extra_input)
+        given = {REFERENCE: reference, **images, **checked}
+        chosen.check(prompt, given, extra_input, spell=spelled)
         reference = resolve(reference, base)
         return cls(prompt, reference, options, chosen.name, images, extra_input)
 

@@ -26,7 +26,7 @@ def poll_policy() -> PollPolicy:
     return PollPolicy(initial=seconds, maximum=seconds, jitter=0.0)
 
 
-def _check_key(sandbox: bool) -> None:
+def check_key(sandbox: bool) -> None:
     # The library's own message speaks of api_key=...; a shell user needs the variable's name.
     if not sandbox and not os.environ.get(C.API_KEY_ENV, "").strip():
         raise CliError(
@@ -38,11 +38,11 @@ def _check_key(sandbox: bool) -> None:
 
 def sync_client(args: argparse.Namespace) -> CharacterClient:
     """The client of a one-task command; with `--journal PATH`, it journals its tasks."""
-    _check_key(args.sandbox)
+    check_key(args.sandbox)
     journal = getattr(args, "journal", None)
     return CharacterClient(poll=poll_policy(), sandbox=args.sandbox, journal=journal)
 
 
 def async_client(args: argparse.Namespace, journal: Journal | None = None) -> AsyncCharacterClient:
-    _check_key(args.sandbox)
+    check_key(args.sandbox)
     return AsyncCharacterClient(poll=poll_policy(), sandbox=args.sandbox, journal=journal)

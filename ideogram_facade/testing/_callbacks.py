@@ -13,33 +13,22 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-import ipaddress
 import itertools
 import json
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import attrs
 import httpx
 
-from ideogram_facade.callbacks import sign_callback
+from ideogram_facade._hosts import is_loopback
+from ideogram_facade._signing import sign_callback
 from ideogram_facade.testing._records import CallbackDelivery, DeliveryLog
 from ideogram_facade.testing._server import ServerThread
 from ideogram_facade.testing._tasks import Task
 
 SWEEP_SECONDS = 0.005
-
-
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class CallbackDispatcher:
@@ -86,7 +75,7 @@ class CallbackDispatcher:
         payload = self._payload_for(task)
         headers = {"Content-Type": "application/json"}
         if self._key is not None:
-            # The public signer, so that the fake and users' receivers agree by construction.
+            # The signer users' receivers are checked with, so that both agree by construction.
             headers = sign_callback(payload, self._key, timestamp=int(time.time()))
         record = CallbackDelivery(task.task_id, url, self._clock(), payload, headers)
         if not is_loopback(url):

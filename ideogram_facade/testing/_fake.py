@@ -30,7 +30,8 @@ from ideogram_facade.testing._tasks import Task, TaskTiming, TaskView
 from ideogram_facade.testing._uploads import StoredFile, Uploads
 
 if TYPE_CHECKING:
-    from ideogram_facade import AsyncCharacterClient, CharacterClient
+    from ideogram_facade._async_client import AsyncCharacterClient
+    from ideogram_facade._client import CharacterClient
 
 
 class FakeApikley:
@@ -150,18 +151,18 @@ class FakeApikley:
 
     def client(self, **settings: Any) -> CharacterClient:
         """A `CharacterClient` for this fake, polling every 20 ms; `settings` override any."""
-        from ideogram_facade import CharacterClient
+        from ideogram_facade._client import CharacterClient
 
         return CharacterClient(**{**self._client_settings(), **settings})
 
     def async_client(self, **settings: Any) -> AsyncCharacterClient:
         """The same as an `AsyncCharacterClient`; use it in `async with`."""
-        from ideogram_facade import AsyncCharacterClient
+        from ideogram_facade._async_client import AsyncCharacterClient
 
         return AsyncCharacterClient(**{**self._client_settings(), **settings})
 
     def _client_settings(self) -> dict[str, Any]:
-        from ideogram_facade import PollPolicy
+        from ideogram_facade._models import PollPolicy
 
         return {
             "api_key": self.api_key,

@@ -31,7 +31,7 @@ from ideogram_facade._endpoints import (
     FILE_URL_UPLOAD,
     Endpoint,
 )
-from ideogram_facade.testing._callbacks import is_loopback
+from ideogram_facade._hosts import is_loopback
 from ideogram_facade.testing._envelope import parse_json_body, upload_envelope
 from ideogram_facade.testing._schema import request_schema, validate
 from ideogram_facade.testing._wire import Response

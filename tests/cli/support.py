@@ -1,15 +1,22 @@
-"""Running `ideogram-character` as a subprocess against a FakeApikley of the test process.
+"""Running `ideogram-character` against a FakeApikley of the test process.
 
-No tests here: helpers for test_cli.py and test_cli_batch.py. Every run is checked for the
-two promises that hold for all commands: no traceback, and no API key in anything printed.
+No tests here: helpers for the CLI's tests. `run_cli` calls the CLI's `main()` in this process,
+with its own environment, working directory, stdout and stderr (a new Python for each command
+cost most of the CLI tests' time); a run that needs a process of its own (a file size limit,
+an install without rich, signals) passes `command=` and gets a subprocess. Every run is
+checked for the two promises that hold for all commands: no traceback, and no API key in
+anything printed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,13 +76,47 @@ def check_output(stdout: str, stderr: str) -> None:
     assert_no_secret(stderr, "the CLI's stderr")
 
 
+@contextlib.contextmanager
+def _as_a_process(env: Mapping[str, str], cwd: Path | None) -> Iterator[None]:
+    """This process with `env` as its whole environment and `cwd` as its directory, and the
+    library's logger as the CLI found it, restored after."""
+    saved_env = dict(os.environ)
+    saved_cwd = os.getcwd()
+    logger = logging.getLogger("ideogram_facade")
+    saved_logger = (list(logger.handlers), logger.level, logger.propagate)
+    os.environ.clear()
+    os.environ.update(env)
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        logger.handlers[:], logger.level, logger.propagate = saved_logger
+
+
 def run_cli(
     *args: str | Path,
     env: Mapping[str, str],
     cwd: Path | None = None,
-    command: Sequence[str] = CLI,
-    timeout: float = 30,
+    command: Sequence[str] | None = None,
+    timeout: float = 60,
 ) -> Result:
+    """The CLI run with `args`: in this process, or as `command` (a subprocess) if given."""
+    if command is None:
+        from ideogram_facade.cli import main
+
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with (
+            _as_a_process(env, cwd),
+            contextlib.redirect_stdout(stdout),
+            contextlib.redirect_stderr(stderr),
+        ):
+            code = main([str(arg) for arg in args])
+        check_output(stdout.getvalue(), stderr.getvalue())
+        return Result(code, stdout.getvalue(), stderr.getvalue())
     done = subprocess.run(
         [*command, *map(str, args)],
         env=dict(env),

@@ -68,7 +68,7 @@ def test_an_option_the_model_does_not_take_exits_5_before_any_upload(
         env=cli_env(fake),
     )  # fmt: skip
     assert result.code == 5
-    assert "character-edit takes no image_size" in result.stderr
+    assert "character-edit takes no --size" in result.stderr
     assert fake.uploads == {}
     assert fake.creates_received == 0
 

@@ -56,7 +56,7 @@ def test_text_becomes_the_type_of_the_spec_and_then_is_checked() -> None:
     assert build(n="2", seed="-3").options == {"num_images": 2, "seed": -3}
     with pytest.raises(RequestError, match="seed must be a whole number"):
         build(seed="1.5")
-    with pytest.raises(InvalidRequestError, match="num_images must be one of"):
+    with pytest.raises(InvalidRequestError, match="--num-images must be one of"):
         build(n="99")
 
 

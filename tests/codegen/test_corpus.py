@@ -3,11 +3,12 @@ of the checkout, regenerates with no other edit (`codegen.regenerate`: the clien
 surface, the sync client), is summarised with the right verdict, and is used through the fake
 by the regenerated package (or, for what it removes, refused with `InvalidRequestError`).
 
-Each case costs a generator run and a process, so the corpus has a session of its own:
-`nox -s corpus` (CI runs it). The classes of change: a choice added or removed in one model,
-a component one document changes before the others, a field added, removed, renamed, made
-required, of another type, a limit tightened or loosened, a default changed, a new image
-field, a new task state, a new model.
+Each case costs a generator run and a process, so the corpus runs once, with the tests of
+tools/ (`nox -s tools`, part of plain `nox`), not in the tests session of each Python, and the
+marker `corpus` keeps it out of a plain `pytest`. The classes of change: a choice added or
+removed in one model, a component one document changes before the others, a field added,
+removed, renamed, made required, of another type, a limit tightened or loosened, a default
+changed, a new image field, a new task state, a new model.
 """
 
 from __future__ import annotations
@@ -57,10 +58,15 @@ def rename(spec: Spec, old: str, new: str) -> None:
     schema["required"] = [new if k == old else k for k in schema.get("required", [])]
 
 
-def task_state(spec: Spec) -> Spec:
+def task_fields(spec: Spec) -> Spec:
     answer = spec["paths"]["/api/v1/jobs/recordInfo"]["get"]["responses"]["200"]
     schema = answer["content"]["application/json"]["schema"]["allOf"][1]
-    state: Spec = schema["properties"]["data"]["properties"]["state"]
+    fields: Spec = schema["properties"]["data"]["properties"]
+    return fields
+
+
+def task_state(spec: Spec) -> Spec:
+    state: Spec = task_fields(spec)["state"]
     return state
 
 
@@ -331,6 +337,16 @@ CORPUS = [
         assert "character-sketch" in cli("generate", "--help")
         """,
         new_document="market/ideogram/character-sketch.json",
+    ),
+    Mutation(
+        "response-field-added",
+        RECORD_INFO,
+        lambda s: task_fields(s).update(progress={"type": "integer", "description": "percent"}),
+        [("recordInfo", "new response field `data.progress`", False)],
+        """
+        task = client.generate("a", URL)
+        assert task.state is f.TaskState.SUCCESS
+        """,
     ),
     Mutation(
         "description-only",

@@ -60,6 +60,9 @@ def test_every_page_opens_with_everything_it_loads(site: Path, server: SiteServe
         server.answers.clear()
         dom = dump_dom(server.base_url + page)
         assert re.search(r"<h1[^>]*>.*?\S.*?</h1>", dom, re.DOTALL), f"{page}: no heading"
+        # A Markdown escape that reached the reader (`URL\|PATH` in a table's code span).
+        escaped = re.findall(r".{0,30}\\[|*_`#\[\]].{0,30}", visible_text(dom))
+        assert not escaped, f"{page} shows Markdown escapes: {escaped}"
         assert ("/" + page, 200) in server.answers, page
         failed = [answer for answer in server.answers if answer[1] != 200]
         assert not failed, f"{page} loaded, but not: {failed}"

@@ -16,15 +16,20 @@ test fail (too slow, or an error) rather than hang the suite.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
 import attrs
+import httpcore
+import httpx
 
 
 @attrs.frozen
@@ -39,12 +44,18 @@ Script = Callable[[RawRequest], Iterable[bytes | float]]
 
 
 def head(
-    status: int, *, length: int | None = None, content_type: str = "application/json"
+    status: int,
+    *,
+    length: int | None = None,
+    content_type: str = "application/json",
+    **headers: str,
 ) -> bytes:
+    """A response head; `headers` by their Python names (content_encoding="gzip", location=...)."""
     # Connection: close, since each connection serves one script: no client may reuse it.
     lines = [f"HTTP/1.1 {status} Whatever", f"Content-Type: {content_type}", "Connection: close"]
     if length is not None:
         lines.append(f"Content-Length: {length}")
+    lines += [f"{name.replace('_', '-').title()}: {value}" for name, value in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
@@ -81,6 +92,8 @@ class HostileServer:
         tb: TracebackType | None,
     ) -> None:
         self._stop.set()
+        with contextlib.suppress(OSError):  # wakes the accept() waiting in _accept at once
+            self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
         for thread in self._threads:
             thread.join(timeout=5)
@@ -149,3 +162,79 @@ def drip(first: bytes, piece: bytes = b" ", every: float = 0.05) -> Iterator[byt
     while True:
         yield piece
         yield every
+
+
+@functools.cache
+def gzip_zeros() -> tuple[bytes, bytes]:
+    """The start of an endless gzip stream of zeros, and a piece that goes on after it as often
+    as you like: about 1 kB of it decodes to 1 MiB (zlib's ratio tops out near 1000:1)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = bytes(1024 * 1024)
+    # After a full flush the compressor starts afresh, so each later block is the same bytes.
+    first = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    piece = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    return first, piece
+
+
+# -- a network of the test's own: public-looking names on loopback, every connect recorded -----
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "127.1", "2130706433"}
+
+
+class Network:
+    """What an `http_client` built by `client()` may reach: each name of `names` is 127.0.0.1
+    (so a test's server can play a public image host), loopback is itself, and anything else
+    (10.1.2.3, 169.254.169.254) has no route: refused at once. `connects` is every host a
+    connection was attempted to, in order, whatever came of it."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = set(names)
+        self.connects: list[str] = []
+
+    def route(self, host: str) -> str:
+        self.connects.append(host)
+        if host in self.names:
+            return "127.0.0.1"
+        if host in LOOPBACK:
+            return host
+        raise httpcore.ConnectError(f"no route to {host} on the test's network")
+
+    def client(self, kind: str) -> httpx.Client | httpx.AsyncClient:
+        """An httpx client of `kind` ("sync" or "async") on this network."""
+        if kind == "sync":
+            transport = httpx.HTTPTransport()
+            pool = transport._pool
+            pool._network_backend = _Routed(pool._network_backend, self)
+            return httpx.Client(transport=transport, trust_env=False)
+        async_transport = httpx.AsyncHTTPTransport()
+        async_pool = async_transport._pool
+        async_pool._network_backend = _AsyncRouted(async_pool._network_backend, self)
+        return httpx.AsyncClient(transport=async_transport, trust_env=False)
+
+
+class _Routed(httpcore.NetworkBackend):
+    def __init__(self, backend: httpcore.NetworkBackend, network: Network) -> None:
+        self._backend = backend
+        self._network = network
+
+    def connect_tcp(
+        self, host: str, port: int, *args: Any, **kwargs: Any
+    ) -> httpcore.NetworkStream:
+        return self._backend.connect_tcp(self._network.route(host), port, *args, **kwargs)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+class _AsyncRouted(httpcore.AsyncNetworkBackend):
+    def __init__(self, backend: httpcore.AsyncNetworkBackend, network: Network) -> None:
+        self._backend = backend
+        self._network = network
+
+    async def connect_tcp(
+        self, host: str, port: int, *args: Any, **kwargs: Any
+    ) -> httpcore.AsyncNetworkStream:
+        return await self._backend.connect_tcp(self._network.route(host), port, *args, **kwargs)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)

@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ideogram_facade import AsyncCharacterClient, CharacterClient, PollPolicy, RateLimit
-from ideogram_facade._ratelimit import parse_storage
+from ideogram_facade._models import parse_storage
 from ideogram_facade._shared_limits import RedisStore, SharedWindow, SqliteStore, Store
 
 IMAGE = "https://example.com/portrait.png"

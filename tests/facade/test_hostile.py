@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
+import json
+import logging
+import re
 import signal
+import socket
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,6 +30,7 @@ from ideogram_facade import (
     APITimeoutError,
     AsyncCharacterClient,
     AuthenticationError,
+    GenerationFailedError,
     InvalidRequestError,
     PollPolicy,
     SubmissionUncertainError,
@@ -33,11 +41,22 @@ from ideogram_facade import (
     _files,
 )
 from ideogram_facade import _constants as C
+from ideogram_facade._journal import State
 from ideogram_facade._wire import HttpResponse, unwrap
+from ideogram_facade.callbacks import parse_callback
 from ideogram_facade.testing import FakeApikley
 from tests.conftest import SECRETS, Guarded
 
-from .hostile import HostileServer, RawRequest, answer, drip, envelope, head
+from .hostile import (
+    HostileServer,
+    Network,
+    RawRequest,
+    answer,
+    drip,
+    envelope,
+    gzip_zeros,
+    head,
+)
 
 KEY = "sk-hostile-0123456789abcdef0123456789abcdef"
 SECRETS.add(KEY)
@@ -113,6 +132,79 @@ def test_a_key_planted_at_any_offset_of_a_long_answer_is_redacted() -> None:
             # Not even a piece of it that straddles a cut.
             assert KEY[:12] not in text
             assert KEY[-12:] not in text
+
+
+# What a careless service may echo: the key as the task's id, its failure and its fields.
+ECHOED = {
+    "taskId": KEY,
+    "state": "fail",
+    "failCode": KEY,
+    "failMsg": f"no access for key {KEY}",
+    "model": f"Bearer {KEY}",
+    "param": {"headers": [f"Authorization: Bearer {KEY}"], KEY: KEY},
+}
+
+
+def _echoing(request: RawRequest) -> list[bytes]:
+    if request.path.endswith("/createTask"):
+        return [answer(200, envelope({"taskId": f"task_{KEY}"}))]
+    return [answer(200, envelope(ECHOED))]
+
+
+def test_the_key_echoed_in_a_task_s_values_appears_nowhere(
+    against: Callable[..., tuple[Guarded, HostileServer]],
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    caplog.set_level(logging.DEBUG, logger=C.LOGGER_NAME)
+    client, _ = against(
+        _echoing,
+        journal=tmp_path / "journal.sqlite3",
+        tracer_provider=provider,
+        poll=PollPolicy(initial=0.01, jitter=0.0),
+    )
+    task = client.get_task("task_1")
+    updates: list[Task] = []
+    with pytest.raises(GenerationFailedError) as failed:
+        client.wait("task_1", timeout=5, on_update=updates.append)
+    with pytest.raises(SubmissionUncertainError, match="a taskId holding the API key") as lost:
+        client.submit("a knight", URL)
+    (entry,) = client.unfinished()  # journaled as uncertain, with no id to poll
+    assert (entry.state, entry.task_id) == (State.UNCERTAIN, None)
+    assert task.task_id == "task_1"  # the id asked about, whatever the answer says
+    seen = {
+        "the Task's repr": repr(task),
+        "Task.raw": repr(task.raw),
+        "the Task given to on_update": repr(updates),
+        "fail_message": str(failed.value.fail_message),
+        "fail_code": str(failed.value.fail_code),
+        "the failure's repr": repr(failed.value),
+        "the uncertain submit's error": repr(lost.value),
+        "the journal": repr(entry) + str(entry.error),
+        "a log record": caplog.text,
+        "a span": json.dumps(
+            [[dict(s.attributes or {}), [dict(e.attributes or {}) for e in s.events]]
+             for s in exporter.get_finished_spans()],
+            default=str,
+        ),
+    }  # fmt: skip
+    assert [where for where, text in seen.items() if KEY in text] == []
+
+
+def test_a_callback_that_echoes_the_key_gives_a_task_without_it(
+    against: Callable[..., tuple[Guarded, HostileServer]],
+) -> None:
+    against(_echoing)  # a client of this key, as a receiver has
+    task = parse_callback(json.dumps({"code": 501, "msg": KEY, "data": ECHOED}))
+    assert task.state is TaskState.FAIL
+    assert KEY not in repr(task) + repr(task.raw) + task.task_id
 
 
 # -- no exception from outside the hierarchy --------------------------------------------------
@@ -202,6 +294,116 @@ def test_an_answer_past_the_size_cap_is_not_read_whole(
         client.submit("a knight", URL)
     # The client hung up soon after the cap: far from the 2 x 100 MB promised.
     assert server.bytes_sent < 20 * 1024 * 1024
+
+
+# -- compressed answers are decoded a step at a time, never past the cap ---------------------
+
+
+def _gzip_bomb(content_type: str = "application/json") -> Callable[[RawRequest], object]:
+    """An answer of endless gzip'd zeros: each kB sent decodes to a MiB."""
+    first, piece = gzip_zeros()
+
+    def script(request: RawRequest) -> Iterator[bytes | float]:
+        yield head(200, content_type=content_type, content_encoding="gzip") + first
+        while True:
+            yield piece
+
+    return script
+
+
+def test_a_compressed_answer_is_decoded_no_further_than_the_cap(
+    against: Callable[..., tuple[Guarded, HostileServer]],
+) -> None:
+    cap = 1024 * 1024
+    client, _ = against(_gzip_bomb(), max_answer_bytes=cap)
+    with pytest.raises(UnexpectedResponseError, match="larger than") as read:
+        client.get_task("task_1")
+    with pytest.raises(SubmissionUncertainError, match="larger than") as created:
+        client.submit("a knight", URL)
+    for caught in (read, created):
+        decoded = re.search(r"\((\d+) bytes read\)", caught.value.message)
+        assert decoded is not None, caught.value.message
+        assert int(decoded[1]) <= cap  # not the 64 MB that one network chunk of it holds
+
+
+def test_a_compressed_image_is_decoded_no_further_than_the_cap(
+    against: Callable[..., tuple[Guarded, HostileServer]], tmp_path: Path
+) -> None:
+    client, server = against(_gzip_bomb("image/png"))
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnexpectedResponseError, match="larger than") as caught:
+            client.download(_task(f"{server.url}/a.png"), tmp_path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert caught.value.task_id == "task_1"
+    # What the download held at once: a few steps of decoded bytes, not a decoded network
+    # chunk (64 kB of this gzip are 64 MB).
+    assert peak < 8 * 1024 * 1024, f"{peak / 2**20:.1f} MiB held at once"
+    assert list(tmp_path.iterdir()) == []
+
+
+ENVELOPE = envelope({"taskId": "task_1", "state": "generating"})
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),  # zlib-wrapped, as the standard says
+        ("deflate", lambda data: zlib.compress(data, wbits=-zlib.MAX_WBITS)),  # raw, as some send
+        ("deflate, gzip", lambda data: gzip.compress(zlib.compress(data))),
+        ("identity", lambda data: data),
+    ],
+    ids=["gzip", "deflate", "raw-deflate", "deflate-then-gzip", "identity"],
+)
+def test_a_compressed_answer_within_the_cap_reads_as_usual(
+    against: Callable[..., tuple[Guarded, HostileServer]],
+    encoding: str,
+    encode: Callable[[bytes], bytes],
+) -> None:
+    body = encode(ENVELOPE)
+    client, server = against(
+        lambda request: [head(200, length=len(body), content_encoding=encoding) + body]
+    )
+    assert client.get_task("task_1").state is TaskState.GENERATING
+    assert server.requests[0].headers["accept-encoding"] == "gzip, deflate"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body", "said"),
+    [
+        ("br", b"\x1b\x00\x00", "compressed as 'br', which this client does not decode"),
+        ("gzip", gzip.compress(ENVELOPE)[:-12], "ends before the end of the stream"),
+        ("gzip", b"\x1f\x8b not gzip at all", "its gzip data is corrupt"),
+    ],
+    ids=["unasked-brotli", "cut-short", "corrupt"],
+)
+def test_an_answer_that_cannot_be_decoded_says_why(
+    against: Callable[..., tuple[Guarded, HostileServer]], encoding: str, body: bytes, said: str
+) -> None:
+    client, _ = against(
+        lambda request: [head(200, length=len(body), content_encoding=encoding) + body]
+    )
+    with pytest.raises(UnexpectedResponseError, match=said):
+        client.get_task("task_1")
+    with pytest.raises(SubmissionUncertainError, match=said):
+        client.submit("a knight", URL)
+
+
+def test_a_compressed_image_is_saved_decoded(
+    against: Callable[..., tuple[Guarded, HostileServer]], tmp_path: Path
+) -> None:
+    packed = gzip.compress(PNG)
+    client, server = against(
+        lambda request: [
+            head(200, length=len(packed), content_type="image/png", content_encoding="gzip")
+            + packed
+        ]
+    )
+    (path,) = client.download(_task(f"{server.url}/a.png"), tmp_path)
+    assert path.read_bytes() == PNG
 
 
 # -- polling costs O(1) per poll ----------------------------------------------------------------
@@ -298,6 +500,123 @@ def test_result_urls_on_private_hosts_are_refused(
     assert caught.value.task_id == "task_1"
     with pytest.raises(InvalidRequestError, match="callback_url"):
         client.submit("a knight", URL, callback_url=f"http://{host}/hook")
+
+
+@pytest.fixture
+def network(
+    request: pytest.FixtureRequest, make_client: Callable[..., Guarded]
+) -> Iterator[Callable[..., tuple[Guarded, Network]]]:
+    """A client of a public API whose HTTP goes through a `Network` of the test's own, where
+    the given public-looking names are a loopback server."""
+    kind = request.node.callspec.params["make_client"]
+    made: list[tuple[Guarded, httpx.Client | httpx.AsyncClient]] = []
+
+    def start(*names: str) -> tuple[Guarded, Network]:
+        routes = Network(*names)
+        http = routes.client(kind)
+        client = make_client(
+            api_key=KEY,
+            base_url="https://api.example.invalid",  # never reached: no download asks it
+            http_client=http,
+            timeout=TIMEOUT,
+            max_retries=0,
+        )
+        made.append((client, http))
+        return client, routes
+
+    yield start
+    for client, http in made:
+        if isinstance(http, httpx.Client):
+            http.close()
+        else:
+            client.run(http.aclose())
+
+
+def _parses(url: str) -> bool:
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_to_a_private_host_is_refused_before_any_connection(
+    network: Callable[..., tuple[Guarded, Network]], status: int, tmp_path: Path
+) -> None:
+    # A trap on loopback: an image host must never hand the client on to it.
+    with socket.create_server(("127.0.0.1", 0)) as trap:
+        port = trap.getsockname()[1]
+        targets = [
+            f"http://127.0.0.1:{port}/a.png",
+            f"http://localhost:{port}/a.png",
+            f"http://2130706433:{port}/a.png",
+            f"http://[::1]:{port}/a.png",
+            "http://169.254.169.254/latest/meta-data/iam.png",
+            "http://10.1.2.3/a.png",
+        ]
+        with HostileServer(
+            lambda request: [head(status, length=0, location=targets[int(request.path[1:])])]
+        ) as images:
+            host = f"images.example.com:{images.port}"
+            client, routes = network("images.example.com")
+            for number, target in enumerate(targets):
+                # httpx 0.24 cannot read a one-number IPv4 address: refused as well.
+                refused, said = (
+                    (InvalidRequestError, "private network")
+                    if _parses(target)
+                    else (UnexpectedResponseError, "not a URL")
+                )
+                with pytest.raises(refused, match=said) as caught:
+                    client.download(_task(f"http://{host}/{number}"), tmp_path)
+                assert caught.value.task_id == "task_1"
+                if refused is InvalidRequestError:
+                    assert target[:30] in caught.value.message
+        trap.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            trap.accept()  # nobody knocked
+    assert routes.connects == ["images.example.com"] * len(targets)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_redirects_between_public_hosts_are_followed_a_few_times(
+    network: Callable[..., tuple[Guarded, Network]], tmp_path: Path
+) -> None:
+    def hosts(request: RawRequest) -> list[bytes]:
+        if request.path == "/start":  # relative, then to another host, then the image
+            return [head(302, length=0, location="/moved")]
+        if request.path == "/moved":
+            return [head(307, length=0, location=f"http://cdn.example.com:{port}/a.png")]
+        if request.path == "/loop":
+            return [head(301, length=0, location="/loop")]
+        return [answer(200, PNG, "image/png")]
+
+    with HostileServer(hosts) as server:
+        port = server.port
+        client, routes = network("images.example.com", "cdn.example.com")
+        (path,) = client.download(_task(f"http://images.example.com:{port}/start"), tmp_path)
+        assert path.read_bytes() == PNG
+        assert [r.path for r in server.requests] == ["/start", "/moved", "/a.png"]
+        assert routes.connects == ["images.example.com"] * 2 + ["cdn.example.com"]
+        with pytest.raises(UnexpectedResponseError, match="redirected more than 5 times"):
+            client.download(_task(f"http://images.example.com:{port}/loop", task_id="t2"), tmp_path)
+        assert len(server.requests) == 3 + 1 + C.MAX_REDIRECTS
+        # The API key goes to no image host, on no hop.
+        assert all("authorization" not in r.headers for r in server.requests)
+
+
+def test_a_redirect_to_something_that_is_not_a_url_is_refused_once_not_retried(
+    make_client: Callable[..., Guarded], tmp_path: Path
+) -> None:
+    with HostileServer(
+        lambda request: [head(302, length=0, location="http://[zz]:x/a.png")]
+    ) as host:
+        client = make_client(api_key=KEY, base_url=host.url, max_retries=3)
+        with pytest.raises(UnexpectedResponseError, match="not a URL") as caught:
+            client.download(_task(f"{host.url}/a.png"), tmp_path)
+        assert caught.value.task_id == "task_1"
+        assert len(host.requests) == 1
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_private_urls_are_allowed_when_asked_or_when_the_api_is_local(

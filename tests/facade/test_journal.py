@@ -17,7 +17,7 @@ import pytest
 from ideogram_facade import JournalError, ServerError, TaskState
 from ideogram_facade._journal import Journal, State
 from ideogram_facade.testing import FakeApikley, Fault, TaskTiming
-from tests.conftest import SECRETS, Guarded
+from tests.conftest import FAST_TIMING, SECRETS, Guarded
 
 URL = "https://example.com/portrait.png"
 
@@ -135,6 +135,133 @@ def test_a_file_that_is_not_a_journal_is_refused_and_kept(
     with pytest.raises(JournalError, match="cannot be used as a task journal"):
         make_client(journal=path)
     assert path.read_bytes().startswith(b"my notes")
+
+
+def paid_journal(path: Path, task_id: str = "task_paid") -> None:
+    """A journal with one task accepted and not yet collected."""
+    journal = Journal.open(path)
+    entry = journal.submitting("ideogram/character", {"prompt": "a knight"})
+    journal.submitted(entry, task_id)
+    journal.close()
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        ("emptied", "is empty or missing, but its lock file"),
+        ("deleted", "is empty or missing, but its lock file"),
+        ("replaced", "is another journal, but its lock file"),
+    ],
+    ids=["emptied", "deleted", "replaced"],
+)
+def test_a_journal_lost_since_its_last_use_is_refused(
+    make_client: Callable[..., Guarded], fake: FakeApikley, tmp_path: Path, damage: str, said: str
+) -> None:
+    path = tmp_path / "journal.sqlite3"
+    paid_journal(path)
+    if damage == "emptied":
+        path.write_bytes(b"")
+    elif damage == "deleted":
+        path.unlink()
+    else:
+        Journal.open(tmp_path / "other.sqlite3").close()
+        (tmp_path / "other.sqlite3").replace(path)
+    with pytest.raises(JournalError, match=said):
+        make_client(journal=path)
+    assert fake.requests == []
+    Journal.open(path, start_over=True).close()  # on purpose, it may be started over
+    make_client(journal=path)
+
+
+def damage(path: Path, column: str, value: str | None) -> None:
+    """Set `column` of every row, whatever the schema's NOT NULL says (as a careless tool can)."""
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("CREATE TABLE copy AS SELECT * FROM tasks")  # NOT NULL goes with a copy
+        db.execute("DROP TABLE tasks")
+        db.execute("ALTER TABLE copy RENAME TO tasks")
+        db.execute(f"UPDATE tasks SET {column} = ?", (value,))
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("state", "bogus"),
+        ("state", None),
+        ("task_id", None),  # a submitted row names its task
+        ("files", "{broken"),
+        ("files", "[1, 2]"),
+        ("request", '{"prompt": "a kni'),
+        ("model", None),
+        ("created_at", "yesterday"),
+    ],
+)
+def test_a_damaged_row_is_a_journal_error_naming_it(
+    tmp_path: Path, column: str, value: str | None
+) -> None:
+    path = tmp_path / "journal.sqlite3"
+    paid_journal(path)
+    damage(path, column, value)
+    journal = Journal.open(path)
+    try:
+        for read in (journal.unfinished, journal.entries):
+            with pytest.raises(JournalError, match=rf"row 1 .*is damaged: its {column} ") as caught:
+                read()
+            assert str(path) in caught.value.message
+    finally:
+        journal.close()
+
+
+def test_a_client_refuses_a_damaged_row_by_name(
+    make_client: Callable[..., Guarded], fake: FakeApikley, tmp_path: Path
+) -> None:
+    path = tmp_path / "journal.sqlite3"
+    paid_journal(path)
+    damage(path, "state", "bogus")  # which unfinished() used to pass over without a word
+    client = make_client(journal=path)
+    for call in (client.unfinished, lambda: client.resume(tmp_path / "out")):
+        with pytest.raises(
+            JournalError, match=r"row 1 \(task task_paid\) of the journal .* is damaged"
+        ):
+            call()
+    assert fake.requests == []
+
+
+def test_a_task_the_service_does_not_find_stays_resumable(
+    make_client: Callable[..., Guarded], fake: FakeApikley, tmp_path: Path
+) -> None:
+    path, out = tmp_path / "journal.sqlite3", tmp_path / "out"
+    with fake.client() as made:
+        task_id = made.submit("a knight", URL)
+    paid_journal(path, task_id)
+    with FakeApikley(timing=FAST_TIMING) as elsewhere:  # the wrong service, or one lagging
+        SECRETS.add(elsewhere.api_key)
+        wrong = make_client(
+            api_key=elsewhere.api_key,
+            base_url=elsewhere.base_url,
+            upload_base_url=elsewhere.upload_base_url,
+            journal=path,
+        )
+        assert wrong.resume(out) == []  # nothing ended
+        (entry,) = wrong.unfinished()
+        assert (entry.task_id, entry.state) == (task_id, State.SUBMITTED)
+        assert "recordInfo is null" in (entry.error or "")
+        wrong.close()
+    (task,) = make_client(journal=path).resume(out)
+    assert task.succeeded
+    assert [p.name for p in out.iterdir()] == [f"{task_id}_1.png"]
+
+
+def test_a_sandbox_and_real_tasks_never_share_a_journal(
+    make_client: Callable[..., Guarded], tmp_path: Path
+) -> None:
+    real, sandboxed = tmp_path / "real.sqlite3", tmp_path / "sandbox.sqlite3"
+    paid_journal(real)
+    with pytest.raises(JournalError, match="holds tasks of the Apikley service"):
+        make_client(sandbox=True, journal=real)
+    assert rows(real) == [("submitted", "task_paid")]
+    make_client(sandbox=True, journal=sandboxed).close()
+    with pytest.raises(JournalError, match="holds a sandbox's tasks"):
+        make_client(journal=sandboxed)
 
 
 def test_one_process_at_a_time(tmp_path: Path) -> None:

@@ -259,7 +259,8 @@ def _cases() -> list[tuple[str, dict[str, Any], str]]:
         (
             "a knight",
             {"speed": "TURBO"},
-            "ideogram/character takes no speed; its options are rendering_speed",
+            "ideogram/character takes no speed; did you mean rendering_speed.; its options are "
+            "rendering_speed",
         ),
         (
             "a knight",

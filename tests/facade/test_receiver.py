@@ -9,7 +9,9 @@ wait() for the task returns when its callback is confirmed, with the polls only 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -224,6 +226,104 @@ def test_only_posts_of_callback_size_are_read(serve: Callable[..., Receiving]) -
     huge = b"{" + b" " * (2 * 1024 * 1024) + b"}"
     assert receiving.post(huge, {"Content-Type": "application/json"}).status_code == 413
     assert receiving.tasks == []
+
+
+def _raw_post(url: str, head: str, body: bytes = b"") -> int:
+    """POST over a raw socket, with exactly these header lines; the status of the answer."""
+    where = httpx.URL(url)
+    request = f"POST {where.path} HTTP/1.1\r\nHost: {where.host}\r\n{head}\r\n".encode()
+    with socket.create_connection((where.host, where.port or 80), timeout=5) as connection:
+        connection.sendall(request + body)  # and no more: the body may never end
+        answer = connection.recv(4096)
+    return int(answer.split(b" ", 2)[1])
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "status"),
+    [
+        ("Content-Length: -1\r\n", b'{"code": 200}', 400),
+        ("Content-Length: a lot\r\n", b'{"code": 200}', 400),
+        ("Transfer-Encoding: chunked\r\n", b"5\r\nhello\r\n", 411),
+        (f"Content-Length: {10**9}\r\n", b"{", 413),
+    ],
+    ids=["negative", "not-a-number", "none", "a-gigabyte"],
+)
+def test_a_body_whose_length_is_missing_or_wrong_is_refused_before_it_is_read(
+    serve: Callable[..., Receiving], head: str, body: bytes, status: int
+) -> None:
+    receiving = serve()
+    # The body is never finished: a receiver that tried to read it would wait, not answer.
+    assert _raw_post(receiving.url, head, body) == status
+    assert receiving.tasks == []
+
+
+class _CountingInput:
+    """A WSGI input that counts what the application reads of it."""
+
+    def __init__(self, size: int) -> None:
+        self._left = size
+        self.read_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        size = self._left if size < 0 else min(size, self._left)
+        self._left -= size
+        self.read_bytes += size
+        return b" " * size
+
+
+BIG = 5 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("length", "status", "at_most"),
+    [
+        (None, 411, 0),
+        ("", 411, 0),
+        ("-1", 400, 0),
+        ("0x10", 400, 0),
+        (str(BIG), 413, 0),
+        # Read as stated, and no further: unsigned (401), or longer than it said (400).
+        ("1024", (401, 400), 1024),
+    ],
+)
+def test_the_receivers_read_no_more_than_the_stated_length_and_a_chunk(
+    fake: FakeApikley, length: str | None, status: int | tuple[int, int], at_most: int
+) -> None:
+    wsgi_status, asgi_status = status if isinstance(status, tuple) else (status, status)
+
+    def start_response(status_line: str, headers: object) -> None:
+        answers.append(int(status_line.split()[0]))
+
+    answers: list[int] = []
+    body = _CountingInput(BIG)
+    environ = {"REQUEST_METHOD": "POST", "wsgi.input": body}
+    if length is not None:
+        environ["CONTENT_LENGTH"] = length
+    with fake.client() as sync_client:
+        wsgi_app(KEY, sync_client, on_task=print)(environ, start_response)
+    assert (answers, body.read_bytes <= at_most) == ([wsgi_status], True)
+
+    received = 0
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal received
+        received += 65536
+        return {"type": "http.request", "body": b" " * 65536, "more_body": received < BIG}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    headers = [] if length is None else [(b"content-length", length.encode())]
+    scope = {"type": "http", "method": "POST", "headers": headers}
+
+    async def call() -> None:
+        async with fake.async_client() as async_client:
+            await asgi_app(KEY, async_client, on_task=print)(scope, receive, send)
+
+    asyncio.run(call())
+    assert sent[0]["status"] == asgi_status
+    assert received <= at_most + 65536 if at_most else received == 0
 
 
 def test_the_tasks_that_expect_a_callback_are_remembered_within_a_bound(

@@ -30,6 +30,7 @@ def _delay(
     reply: object = ANSWER,
     attempt: int = 0,
     deadline: float | None = None,
+    spread: float = 0.5,
 ) -> float | None:
     return _retry.delay(
         idempotent=idempotent,
@@ -39,6 +40,7 @@ def _delay(
         retries=2,
         deadline=deadline,
         now=100.0,
+        spread=spread,
     )
 
 
@@ -59,10 +61,11 @@ def test_a_create_that_never_left_or_was_refused_is_resent() -> None:
 def test_reads_are_resent_with_growing_jittered_backoff_up_to_the_retries() -> None:
     first = _delay(ServerError("x"), idempotent=True, attempt=0)
     second = _delay(ServerError("x"), idempotent=True, attempt=1)
-    assert first is not None
-    assert second is not None
-    assert C.RETRY_INITIAL_DELAY * 0.75 <= first <= C.RETRY_INITIAL_DELAY * 1.25
-    assert C.RETRY_INITIAL_DELAY * 1.5 <= second <= C.RETRY_INITIAL_DELAY * 2.5
+    assert (first, second) == (C.RETRY_INITIAL_DELAY, 2 * C.RETRY_INITIAL_DELAY)
+    lowest = _delay(ServerError("x"), idempotent=True, attempt=1, spread=0.0)
+    highest = _delay(ServerError("x"), idempotent=True, attempt=1, spread=1.0)
+    assert lowest == pytest.approx(2 * C.RETRY_INITIAL_DELAY * (1 - C.RETRY_JITTER))
+    assert highest == pytest.approx(2 * C.RETRY_INITIAL_DELAY * (1 + C.RETRY_JITTER))
     assert _delay(ServerError("x"), idempotent=True, attempt=2) is None
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from ideogram_facade._journal import Journal
-from ideogram_facade.cli import main
 from ideogram_facade.cli._mcp import JOURNAL_NAME, default_out
 from ideogram_facade.testing import FakeApikley
 from tests.cli.support import CLI, cli_env, run_cli
@@ -27,20 +26,19 @@ from tests.cli.support import CLI, cli_env, run_cli
         ("127.0.0.1:99999", "--http takes HOST:PORT"),
     ],
 )
-def test_http_listens_only_on_loopback_unless_allowed(
-    address: str, says: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["mcp", "--sandbox", "--http", address]) == 2
-    assert says in capsys.readouterr().err
+def test_http_listens_only_on_loopback_unless_allowed(address: str, says: str) -> None:
+    done = run_cli("mcp", "--sandbox", "--http", address, env=cli_env())
+    assert done.code == 2
+    assert says in done.stderr
 
 
 def test_the_package_and_the_cli_import_no_mcp() -> None:
     check = (
         "import sys, ideogram_facade, ideogram_facade.cli\n"
-        "from ideogram_facade.cli import _actions\n"
+        "from ideogram_facade.cli import _command_table\n"
         "from ideogram_facade.cli._parser import build_parser\n"
         "build_parser().parse_args(['mcp', '--sandbox'])\n"
-        "_actions()\n"
+        "_command_table()\n"
         "print(sorted(m for m in ('mcp', 'PIL', 'jsonschema', 'uvicorn') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
@@ -61,13 +59,12 @@ def test_without_the_extra_it_says_how_to_install_it(tmp_path: Path) -> None:
     assert "pip install 'ideogram-facade[mcp]'" in done.stderr
 
 
-def test_without_a_key_it_exits_3_before_serving(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.delenv("APIKLEY_API_KEY", raising=False)
-    assert main(["mcp", "--out", str(tmp_path)]) == 3
-    assert "no API key: set APIKLEY_API_KEY" in capsys.readouterr().err
-    assert not (tmp_path / JOURNAL_NAME).exists()
+def test_without_a_key_it_exits_3_before_serving(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = run_cli("mcp", "--out", out, env=cli_env())  # cli_env() without a fake: no key
+    assert done.code == 3
+    assert "no API key: set APIKLEY_API_KEY" in done.stderr
+    assert not out.exists()  # neither the folder nor its journal
 
 
 @pytest.mark.parametrize(
@@ -98,15 +95,14 @@ def test_by_default_it_writes_into_the_user_data_folder(
     assert default_out(sandbox=True) == expected / "mcp-sandbox"
 
 
-def test_a_journal_another_server_holds_is_refused_with_exit_13(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_journal_another_server_holds_is_refused_with_exit_13(tmp_path: Path) -> None:
     journal = Journal.open(tmp_path / JOURNAL_NAME)  # its lock is refused to any other opener
     try:
-        assert main(["mcp", "--sandbox", "--out", str(tmp_path)]) == 13
+        done = run_cli("mcp", "--sandbox", "--out", tmp_path, env=cli_env())
     finally:
         journal.close()
-    said = capsys.readouterr().err
+    assert done.code == 13
+    said = done.stderr
     assert "another process is using the journal" in said
     assert "give this one its own --journal or --out" in said
 

@@ -30,7 +30,7 @@ from ideogram_facade import AsyncCharacterClient, JournalError
 from ideogram_facade._journal import Journal
 from ideogram_facade.cli._commands import output_folder
 from ideogram_facade.cli._exitcodes import PROG, CliError, ExitCode, Interrupted, say
-from ideogram_facade.cli._settings import _check_key, async_client
+from ideogram_facade.cli._settings import async_client
 
 if TYPE_CHECKING:
     import anyio
@@ -106,8 +106,8 @@ def serve(args: argparse.Namespace) -> int:
     """Run the server until its client goes (stdio) or it is stopped (HTTP: Ctrl-C)."""
     address = None if args.http is None else listen_address(args.http, args.allow_remote)
     _require_mcp()
-    _check_key(args.sandbox)
-    out = output_folder((args.out or default_out(args.sandbox)).expanduser()).resolve()
+    args.out = (args.out or default_out(args.sandbox)).expanduser()
+    out = output_folder(args).resolve()  # the key checked first: no folder made for nothing
     path = args.journal.expanduser() if args.journal else out / JOURNAL_NAME
     try:
         journal = Journal.open(path)
