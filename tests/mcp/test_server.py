@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import pytest
 
-from ideogram_facade import AsyncCharacterClient
+from ideogram_facade import AsyncCharacterClient, InvalidRequestError
 from ideogram_facade._journal import Journal
 from ideogram_facade.cli._mcp import JOURNAL_NAME
+from ideogram_facade.cli._mcp._server import api_error_result
 from ideogram_facade.testing import FakeApikley, Fault, TaskTiming
 from tests.conftest import FAST_POLL
 
@@ -244,3 +245,61 @@ def test_waiting_reports_each_state_as_progress(fake: FakeApikley, tmp_path: Pat
         assert notes[-1][1] == f"task {task_id}: success"
 
     run(fake, tmp_path, scenario)
+
+
+def test_a_file_there_already_is_kept_and_the_error_says_the_tools_argument(
+    fake: FakeApikley, tmp_path: Path
+) -> None:
+    async def scenario(session: Client) -> None:
+        answer = await call(
+            session, "generate_character", {"prompt": "a pilot", "reference_image": URL}
+        )
+        made = succeeded(answer, "generate")
+        (saved,) = map(Path, made["files"])
+        saved.write_bytes(b"the user's own edit")
+        again = await call(session, "download", {"task_id": made["task_id"]})
+        assert again.is_error
+        assert "pass overwrite: true to replace it" in text(again), text(again)
+        assert "overwrite=True" not in text(again)
+        assert made["task_id"] in text(again)
+        assert saved.read_bytes() == b"the user's own edit"
+        replaced = await call(session, "download", {"task_id": made["task_id"], "overwrite": True})
+        assert succeeded(replaced, "download")["files"] == [str(saved)]
+        assert saved.read_bytes().startswith(PNG)
+
+    run(fake, tmp_path, scenario)
+    assert fake.creates_received == 1
+
+
+def test_advice_to_set_a_client_option_is_not_given_to_an_agent() -> None:
+    # A result URL on a private network is refused for good: an agent cannot set the
+    # library's allow_private_urls=True, so the answer does not tell it to.
+    from ideogram_facade._requests import check_public_url
+
+    with pytest.raises(InvalidRequestError) as caught:
+        check_public_url("image_urls[0]", "http://10.1.2.3/a.png", allowed=False, task_id="t_9")
+    said = text(api_error_result(caught.value))
+    assert said.startswith("invalid request: image_urls[0] 'http://10.1.2.3/a.png' points at")
+    assert said.endswith("so that no answer can steer this client at internal hosts (task t_9)")
+    assert "allow_private_urls" not in said
+
+
+def test_a_local_file_that_is_no_image_is_refused_unread_by_anyone_else(
+    fake: FakeApikley, tmp_path: Path
+) -> None:
+    # An image argument may name any file the server can read: only an image leaves the
+    # machine, and the answer quotes none of what was in the file.
+    private = tmp_path / "notes.txt"
+    private.write_text("password: hunter2\n")
+
+    async def scenario(session: Client) -> None:
+        answer = await call(
+            session, "generate_character", {"prompt": "a pilot", "reference_image": str(private)}
+        )
+        assert answer.is_error
+        assert "is not a JPEG, PNG or WebP" in text(answer), text(answer)
+        assert "hunter2" not in answer.model_dump_json()
+
+    run(fake, tmp_path, scenario)
+    assert not fake.uploads
+    assert fake.creates_received == 0

@@ -74,6 +74,8 @@ _MCP_WORDS: tuple[tuple[str, str], ...] = (
         r"the download tool with task_id '\1' fetches them",
     ),
     (r"pass overwrite=True to replace it", "pass overwrite: true to replace it"),
+    # A client setting no tool can change: the refusal is the answer.
+    (r"\. Pass allow_private_urls=True to the client if you mean it", ""),
 )
 # A prompt in a list of tasks: enough to recognise it.
 _PROMPT_SHOWN = 200
