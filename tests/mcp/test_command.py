@@ -107,6 +107,17 @@ def test_a_journal_another_server_holds_is_refused_with_exit_13(tmp_path: Path) 
     assert "give this one its own --journal or --out" in said
 
 
+def test_a_sandbox_server_refuses_a_journal_of_real_tasks_in_the_cli_words(
+    tmp_path: Path,
+) -> None:
+    real = tmp_path / "tasks.sqlite3"
+    Journal.open(real).close()  # a journal of the service's tasks
+    done = run_cli("mcp", "--sandbox", "--journal", real, "--out", tmp_path, env=cli_env())
+    assert done.code == 13
+    assert "holds tasks of the Apikley service, which a sandbox (--sandbox)" in done.stderr
+    assert "sandbox=True" not in done.stderr
+
+
 @pytest.mark.slow  # a server process
 @pytest.mark.parametrize(("number", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_ends_the_stdio_server_while_its_client_keeps_stdin_open(

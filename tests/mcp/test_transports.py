@@ -8,15 +8,18 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio
 import httpx
 import pytest
 
+from ideogram_facade._journal import Journal
+from ideogram_facade.cli._mcp import JOURNAL_NAME
 from ideogram_facade.testing import FakeApikley
 from tests.cli.support import CLI, check_output, cli_env, is_png
 
-from .support import exercise, images
+from .support import URL, exercise, images, succeeded
 
 # A server process each (about a second to start, most of it importing the SDK).
 pytestmark = pytest.mark.slow
@@ -44,6 +47,40 @@ def test_every_tool_over_stdio(fake: FakeApikley, tmp_path: Path) -> None:
     anyio.run(session)
     check_output("", log.read_text())
     assert f"mcp: serving on stdio; images in {out}" in log.read_text()
+
+
+def test_the_sandbox_serves_with_no_key_into_a_journal_of_its_own(tmp_path: Path) -> None:
+    from mcp import ClientSession, StdioServerParameters, stdio_client
+
+    out = tmp_path / "out"
+    server = StdioServerParameters(
+        command=CLI[0], args=[*CLI[1:], "mcp", "--sandbox", "--out", str(out)], env=cli_env()
+    )
+    log = tmp_path / "stderr.txt"
+
+    async def session() -> dict[str, Any]:
+        with log.open("w") as errlog:
+            async with (
+                stdio_client(server, errlog=errlog) as (read, write),
+                ClientSession(read, write) as client,
+            ):
+                await client.initialize()
+                arguments = {"prompt": "a pilot", "reference_image": URL}
+                answer = await client.call_tool("generate_character", arguments)
+                return succeeded(answer, "generate_character")
+
+    made = anyio.run(session)
+    check_output("", log.read_text())
+    (saved,) = map(Path, made["files"])
+    assert saved.parent == out
+    assert is_png(saved)
+    # The journal holds the sandbox's task, marked as a sandbox's: a server on the service
+    # would refuse it rather than look for its tasks there.
+    journal = Journal.open(out / JOURNAL_NAME, sandbox=True)
+    try:
+        assert [entry.task_id for entry in journal.entries()] == [made["task_id"]]
+    finally:
+        journal.close()
 
 
 @contextmanager

@@ -29,7 +29,14 @@ from typing import TYPE_CHECKING, Any, cast
 from ideogram_facade import AsyncCharacterClient, JournalError
 from ideogram_facade._journal import Journal
 from ideogram_facade.cli._commands import output_folder
-from ideogram_facade.cli._exitcodes import PROG, CliError, ExitCode, Interrupted, say
+from ideogram_facade.cli._exitcodes import (
+    PROG,
+    CliError,
+    ExitCode,
+    Interrupted,
+    in_cli_words,
+    say,
+)
 from ideogram_facade.cli._settings import async_client
 
 if TYPE_CHECKING:
@@ -110,12 +117,13 @@ def serve(args: argparse.Namespace) -> int:
     out = output_folder(args).resolve()  # the key checked first: no folder made for nothing
     path = args.journal.expanduser() if args.journal else out / JOURNAL_NAME
     try:
-        journal = Journal.open(path)
+        # Of the kind the client makes: a sandbox's tasks apart from the service's.
+        journal = Journal.open(path, sandbox=args.sandbox)
     except JournalError as error:
         raise CliError(
             ExitCode.JOURNAL,
-            f"mcp: {error}. One server at a time per journal: if another `{PROG} mcp` serves "
-            "it, give this one its own --journal or --out",
+            f"mcp: {in_cli_words(str(error))}. One server at a time per journal: if another "
+            f"`{PROG} mcp` serves it, give this one its own --journal or --out",
         ) from None
     try:
         client = async_client(args, journal)
