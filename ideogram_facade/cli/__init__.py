@@ -43,8 +43,8 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import TextIO
 
+import ideogram_facade
 from ideogram_facade import ApikleyError
-from ideogram_facade._constants import LOGGER_NAME
 
 from ._exitcodes import CliError, ExitCode, Interrupted, report_api_error, say
 from ._parser import build_parser, parse
@@ -94,7 +94,7 @@ class _StderrHandler(logging.StreamHandler[TextIO]):
 
 def _logging(verbose: bool) -> None:
     """The library's log records as plain lines on stderr (the sandbox notice, -v requests)."""
-    logger = logging.getLogger(LOGGER_NAME)
+    logger = logging.getLogger(ideogram_facade.__name__)
     if not any(isinstance(handler, _StderrHandler) for handler in logger.handlers):
         handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
