@@ -42,18 +42,19 @@ from mcp.types import (
 )
 
 from ideogram_facade import (
+    API_KEY_ENV,
     APIConnectionError,
     ApikleyError,
     AsyncCharacterClient,
     AuthenticationError,
+    JournalEntry,
     SubmissionUncertainError,
     Task,
     TaskTimeoutError,
     __version__,
 )
-from ideogram_facade._constants import API_KEY_ENV, LOGGER_NAME
 from ideogram_facade._exceptions import redact as redact_secrets
-from ideogram_facade._journal import Journal, JournalEntry, State
+from ideogram_facade._journal import Journal, State
 from ideogram_facade.cli._commands import exact
 from ideogram_facade.cli._exitcodes import PROG, classify, redact
 from ideogram_facade.cli._output import task_json
@@ -61,7 +62,7 @@ from ideogram_facade.cli._output import task_json
 from ._previews import MAX_PREVIEWS, preview
 from ._tools import DEFAULT_TOOL_WAIT, ToolSpec, catalogue
 
-logger = logging.getLogger(f"{LOGGER_NAME}.mcp")
+logger = logging.getLogger(__name__)  # under the library's logger, which the CLI shows
 
 # The facade's advice speaks Python; an agent calls tools. Each pattern is replaced wherever an
 # error's message carries it (the CLI does the same in its own words: _exitcodes._CLI_WORDS).

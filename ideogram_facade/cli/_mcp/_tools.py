@@ -29,7 +29,6 @@ import jsonschema  # a dependency of mcp, so of the mcp extra, like this whole p
 
 import ideogram_facade as facade
 from ideogram_facade import InvalidRequestError, Model, Option
-from ideogram_facade import _constants as C
 from ideogram_facade._options import PROMPT, REFERENCE
 
 # How long a tool waits for a task by default before it answers with the task id. MCP clients
@@ -54,7 +53,7 @@ _TASK_ID = {"type": "string", "minLength": 1, "description": "A task id, as subm
 _TIMEOUT = {
     "type": "number",
     "exclusiveMinimum": 0,
-    "maximum": C.DEFAULT_WAIT_TIMEOUT,
+    "maximum": facade.DEFAULT_WAIT_TIMEOUT,
     "default": DEFAULT_TOOL_WAIT,
     "description": "Seconds to wait for the task. If it is not done by then, the answer is an "
     "error that carries its task_id: the task keeps running, call wait or download with it.",
