@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from ideogram_facade._journal import Journal
+from ideogram_facade._transport import tls_context
 from ideogram_facade.cli._mcp import JOURNAL_NAME
 from ideogram_facade.testing import FakeApikley
 from tests.cli.support import CLI, check_output, cli_env, is_png
@@ -129,5 +130,6 @@ def test_every_tool_over_streamable_http(fake: FakeApikley, tmp_path: Path) -> N
             headers={"Host": "attacker.example:80", "Content-Type": "application/json"},
             content=b"{}",
             trust_env=False,
+            verify=tls_context(),
         )
         assert rebound.status_code in (400, 403, 421), rebound.status_code
