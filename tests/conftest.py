@@ -26,6 +26,7 @@ from hypothesis import settings
 
 from ideogram_facade import AsyncCharacterClient, CharacterClient, PollPolicy
 from ideogram_facade import _constants as C
+from ideogram_facade._transport import tls_context
 from ideogram_facade.testing import FakeApikley, TaskTiming
 from tests.postgres_server import INSTALL as POSTGRES_INSTALL
 from tests.postgres_server import PostgresServer
@@ -148,7 +149,9 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApikley]:
 def http(fake: FakeApikley) -> Iterator[httpx.Client]:
     """Plain httpx with the fake's key: for tests of the fake itself, not through the facade."""
     headers = {"Authorization": f"Bearer {fake.api_key}"}
-    with httpx.Client(base_url=fake.base_url, headers=headers, trust_env=False) as plain:
+    with httpx.Client(
+        base_url=fake.base_url, headers=headers, trust_env=False, verify=tls_context()
+    ) as plain:
         yield plain
 
 
@@ -193,10 +196,16 @@ class _Collect(logging.Handler):
 
 @pytest.fixture(autouse=True)
 def no_secret_in_logs() -> Iterator[None]:
-    """Every log line of every test, at DEBUG, exception text included, is free of the key."""
+    """Every log line of every test, at DEBUG, exception text included, is free of the key.
+
+    The library's logger is put back as it was after each test: the CLI's main(), called in
+    process, sets it up for stderr and stops it propagating, which would hide the next tests'
+    records from this check (and send them to a stream that may be closed)."""
     handler = _Collect()
     root = logging.getLogger()
     level = root.level
+    library = logging.getLogger("ideogram_facade")
+    library_was = (list(library.handlers), library.level, library.propagate)
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
     try:
@@ -204,6 +213,7 @@ def no_secret_in_logs() -> Iterator[None]:
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
+        library.handlers[:], library.level, library.propagate = library_was
     for line in handler.lines:
         assert_no_secret(line, "a log record")
 

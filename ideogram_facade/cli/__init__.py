@@ -3,9 +3,10 @@
     ideogram-character generate --sandbox "the same man as a 1920s pilot" --reference me.png
     ideogram-character batch prompts.jsonl --out shots/ --concurrency 8
 
-Commands: generate, submit, status, wait, download, credits, upload, batch, tasks, resume;
-each takes --sandbox (an in-process fake service: no key, no network) and --json. The key comes from
-APIKLEY_API_KEY and is never printed. rich (the `cli` extra) draws the live status line,
+Commands: generate, submit, status, wait, download, credits, upload, batch, tasks, resume,
+and mcp (a Model Context Protocol server for AI agents, with the `mcp` extra); each takes
+--sandbox (an in-process fake service: no key, no network), and all but mcp --json. The key
+comes from APIKLEY_API_KEY and is never printed. rich (the `cli` extra) draws the live status line,
 the progress bar and the tables; without it the same information comes as plain lines.
 docs/cli.md is the manual.
 
@@ -42,8 +43,8 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import TextIO
 
+import ideogram_facade
 from ideogram_facade import ApikleyError
-from ideogram_facade._constants import LOGGER_NAME
 
 from ._exitcodes import CliError, ExitCode, Interrupted, report_api_error, say
 from ._parser import build_parser, parse
@@ -57,7 +58,7 @@ DEBUG_ENV = "IDEOGRAM_CHARACTER_DEBUG"
 def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
     # Imported on use: `--help` and usage errors stay fast and need no client. (Not named
     # `_commands`: importing the submodule of that name would replace it on the package.)
-    from . import _batch, _commands
+    from . import _batch, _commands, _mcp
 
     return {
         "generate": _commands.generate,
@@ -70,18 +71,32 @@ def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
         "batch": _batch.batch,
         "tasks": _commands.tasks,
         "resume": _commands.resume,
+        "mcp": _mcp.serve,
     }
 
 
 class _StderrHandler(logging.StreamHandler[TextIO]):
-    """Marks the handler this module installed, so that main() called twice adds one."""
+    """The handler this module installs: main() called twice adds one. It writes to
+    `sys.stderr` as it is at each record (as logging's own last resort does), never to the
+    stream of an earlier call, which may be closed by now."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass  # always sys.stderr
 
 
 def _logging(verbose: bool) -> None:
     """The library's log records as plain lines on stderr (the sandbox notice, -v requests)."""
-    logger = logging.getLogger(LOGGER_NAME)
+    logger = logging.getLogger(ideogram_facade.__name__)
     if not any(isinstance(handler, _StderrHandler) for handler in logger.handlers):
-        handler = _StderrHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
         logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
