@@ -107,7 +107,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install(
         "-e",
-        ".[cli,redis,otel]",
+        ".[cli,redis,otel,postgres]",
         *group("typecheck"),
         *group("test"),
         *group("otel-sdk"),
@@ -118,7 +118,7 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    session.install("-e", ".[cli,redis,otel]", *group("test"), *group("otel-sdk"))
+    session.install("-e", ".[cli,redis,otel,postgres]", *group("test"), *group("otel-sdk"))
     session.run("pytest", *WORKERS, f"--ignore={TOOLS_TESTS}", *session.posargs, env=TEST_ENV)
 
 
@@ -138,7 +138,7 @@ def busy(session: nox.Session) -> None:
     """The tests while as many busy-looping processes as there are cores keep every core busy:
     a test that depends on how fast the machine is fails here. Not part of the default run;
     .ci/run runs it once."""
-    session.install("-e", ".[cli,redis,otel]", *group("test"), *group("otel-sdk"))
+    session.install("-e", ".[cli,redis,otel,postgres]", *group("test"), *group("otel-sdk"))
     spinners = [
         subprocess.Popen([sys.executable, "-c", "while True: pass"])
         for _ in range(os.cpu_count() or 1)
@@ -161,13 +161,15 @@ def lowest_versions() -> list[str]:
         *extras["cli"],
         *extras["redis"],
         *extras["otel"],
+        *extras["postgres"],
     ]:
-        found = re.match(r"([A-Za-z0-9_.-]+)\s*>=\s*([^,;\s]+)", requirement)
+        found = re.match(r"([A-Za-z0-9_.-]+)(\[[^\]]*\])?\s*>=\s*([^,;\s]+)", requirement)
         if found is None:
             raise ValueError(f"{requirement!r} has no lower bound to test")
-        pins.append(f"{found[1]}=={found[2]}")
-        if found[1] == "opentelemetry-api":  # the tests' SDK, at the API's version
-            pins.append(f"opentelemetry-sdk=={found[2]}")
+        name, extra, version = found[1], found[2] or "", found[3]
+        pins.append(f"{name}{extra}=={version}")
+        if name == "opentelemetry-api":  # the tests' SDK, at the API's version
+            pins.append(f"opentelemetry-sdk=={version}")
     return pins
 
 
@@ -207,7 +209,7 @@ def bench(session: nox.Session) -> None:
     """Issues 7's, 12's and 14's benchmarks against the fake service, written to BENCHMARKS.md
     (~26 min, redis-server on PATH for the shared-limit run);
     `nox -s bench -- --quick` for a short run. Not part of the default run."""
-    session.install("-e", ".[redis]", *group("bench"))
+    session.install("-e", ".[redis,postgres]", *group("bench"))
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 

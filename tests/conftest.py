@@ -9,12 +9,15 @@ secrets rule is enforced here once, for the whole suite, not in hand-picked test
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import inspect
+import json
 import logging
 import os
 import threading
 import traceback
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +27,8 @@ from hypothesis import settings
 from ideogram_facade import AsyncCharacterClient, CharacterClient, PollPolicy
 from ideogram_facade import _constants as C
 from ideogram_facade.testing import FakeApikley, TaskTiming
+from tests.postgres_server import INSTALL as POSTGRES_INSTALL
+from tests.postgres_server import PostgresServer
 
 settings.register_profile("ci", max_examples=200, deadline=None)
 settings.register_profile("fuzz", max_examples=20_000, deadline=None)
@@ -207,3 +212,58 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         assert_no_secret(text, "captured output")
     if report.longrepr is not None:
         assert_no_secret(str(report.longrepr), "a test report")
+
+
+# -- one PostgreSQL server for the whole run ---------------------------------------------------
+#
+# The first test that needs it starts it (about a second), whichever xdist worker runs that
+# test; the others find it through a file in the run's shared temporary folder, and each test
+# gets a database of its own. The controlling process stops it when the run ends (and the
+# server's watchdog, if the run is killed).
+
+_POSTGRES_FILE = "postgres-server.json"
+
+
+def _run_folder(config: pytest.Config) -> Path:
+    """The temporary folder shared by the controlling process and every xdist worker."""
+    base = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    return Path(base).parent if hasattr(config, "workerinput") else Path(base)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(request: pytest.FixtureRequest) -> PostgresServer:
+    """The run's PostgreSQL server; its tests fail without one on CI, and skip elsewhere."""
+    if PostgresServer.find() is None:
+        message = f"PostgreSQL is not installed: {POSTGRES_INSTALL}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    folder = _run_folder(request.config)
+    # The run's controlling process: the worker's parent under xdist, else this one.
+    owner = os.getppid() if hasattr(request.config, "workerinput") else os.getpid()
+    with open(folder / f"{_POSTGRES_FILE}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one starts it; the others wait, then read
+        known = folder / _POSTGRES_FILE
+        if known.exists():
+            found = json.loads(known.read_text())
+            return PostgresServer(Path(found["folder"]), found["port"], found["bin"])
+        server = PostgresServer.start(owner=owner)
+        facts = {"folder": str(server.folder), "port": server.port, "bin": server.bin_dir}
+        known.write_text(json.dumps(facts))
+        return server
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A new, empty database on the run's PostgreSQL server (no password: trust)."""
+    return postgres_server.create_database()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workerinput"):
+        return  # a worker: the controlling process stops the server, once all are done
+    known = _run_folder(session.config) / _POSTGRES_FILE
+    if known.exists():
+        found = json.loads(known.read_text())
+        PostgresServer(Path(found["folder"]), found["port"], found["bin"]).stop()
+        known.unlink()
