@@ -29,6 +29,8 @@ from ideogram_facade import _constants as C
 from ideogram_facade.testing import FakeApikley, TaskTiming
 from tests.postgres_server import INSTALL as POSTGRES_INSTALL
 from tests.postgres_server import PostgresServer
+from tests.redis_server import INSTALL as REDIS_INSTALL
+from tests.redis_server import RedisServer
 
 settings.register_profile("ci", max_examples=200, deadline=None)
 settings.register_profile("fuzz", max_examples=20_000, deadline=None)
@@ -212,6 +214,19 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         assert_no_secret(text, "captured output")
     if report.longrepr is not None:
         assert_no_secret(str(report.longrepr), "a test report")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server of this test process, for the whole run; its tests fail without
+    one on CI, and skip elsewhere."""
+    if RedisServer.find() is None:
+        message = f"redis-server is not on PATH: {REDIS_INSTALL}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with RedisServer.start() as server:
+        yield server.url
 
 
 # -- one PostgreSQL server for the whole run ---------------------------------------------------
