@@ -29,6 +29,7 @@ import httpx
 
 from . import _constants as C
 from . import _sandbox, _surface
+from ._budget import Ledger
 from ._core import Core
 from ._deadline import deadline, past_deadline
 from ._decoding import ACCEPT_HEADERS, Body
@@ -37,7 +38,7 @@ from ._exceptions import APIConnectionError, JournalError
 from ._files import PartFile, ReferenceImage, UploadableFile
 from ._inflight import InFlight
 from ._journal import Journal, JournalEntry, for_client
-from ._models import NOT_GIVEN, NotGiven, OnUpdate, PollPolicy, RateLimit, Task
+from ._models import NOT_GIVEN, Budget, NotGiven, OnUpdate, PollPolicy, RateLimit, Task
 from ._options import MODEL
 from ._tracing import Tracing
 from ._transport import sync_client
@@ -69,7 +70,9 @@ class CharacterClient:
     `journal` (an SQLite file where every task this client creates is recorded before
     `submit()` returns, with its later states and saved files: `unfinished()` and `resume()`
     read it, in this process or the next one; one process at a time; a sandbox's tasks go in
-    a journal of their own), `tracer_provider` (where
+    a journal of their own), `budget` (a `Budget`: at most `max_credits` consumed by the tasks
+    of every process sharing its storage; a submit that would pass it raises
+    `BudgetExceededError` and sends nothing), `tracer_provider` (where
     OpenTelemetry spans go; by default the program's global provider, if it set one, and no
     spans otherwise), `trace_prompts` (add each prompt to its span; off, as prompts may be
     private).
@@ -92,6 +95,7 @@ class CharacterClient:
         sandbox: bool = False,
         max_in_flight: int = C.MAX_IN_FLIGHT,
         journal: str | os.PathLike[str] | Journal | None = None,
+        budget: Budget | None = None,
         tracer_provider: TracerProvider | None = None,
         trace_prompts: bool = False,
     ) -> None:
@@ -113,6 +117,9 @@ class CharacterClient:
             max_answer_bytes=max_answer_bytes,
             allow_private_urls=allow_private_urls,
         )
+        if budget is not None:
+            self._core.budget = Ledger(budget)  # makes no connection until its first step
+        self._owns_budget = True
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else sync_client(C.POOL_LIMITS)
         self._in_flight = InFlight(max_in_flight)
@@ -151,7 +158,7 @@ class CharacterClient:
             poll=poll,
             rate_limit=rate_limit,
         )
-        child._owns_http = child._owns_journal = False
+        child._owns_http = child._owns_journal = child._owns_budget = False
         child._sandbox = None
         return child
 
@@ -376,10 +383,13 @@ class CharacterClient:
 
     def close(self) -> None:
         """Close what this client made: its HTTP client (not an `http_client` it was given),
-        its journal (not an open `Journal` it was given) and its sandbox. A `with_options()`
-        client owns none of them; closing it leaves its parent working."""
+        its journal (not an open `Journal` it was given), its budget storage's connections and
+        its sandbox. A `with_options()` client owns none of them; closing it leaves its parent
+        working."""
         if self._owns_journal and self._core.journal is not None:
             self._core.journal.close()
+        if self._owns_budget and self._core.budget is not None:
+            self._core.budget.close()
         if self._owns_http:
             self._http.close()
         if self._sandbox is not None:
