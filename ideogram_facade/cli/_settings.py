@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from ideogram_facade import AsyncCharacterClient, CharacterClient, PollPolicy
+from ideogram_facade import AsyncCharacterClient, Budget, CharacterClient, PollPolicy
 from ideogram_facade import _constants as C
 from ideogram_facade._journal import Journal
 
@@ -36,13 +36,28 @@ def check_key(sandbox: bool) -> None:
         )
 
 
+def budget(args: argparse.Namespace) -> Budget | None:
+    """`--max-credits N` (and `--budget-storage URI`), for the commands that take them."""
+    max_credits = getattr(args, "max_credits", None)
+    storage = getattr(args, "budget_storage", None)
+    if max_credits is None:
+        if storage is not None:
+            raise CliError(ExitCode.USAGE, "--budget-storage needs --max-credits N")
+        return None
+    return Budget(max_credits, storage=storage or "memory://")
+
+
 def sync_client(args: argparse.Namespace) -> CharacterClient:
     """The client of a one-task command; with `--journal PATH`, it journals its tasks."""
     check_key(args.sandbox)
     journal = getattr(args, "journal", None)
-    return CharacterClient(poll=poll_policy(), sandbox=args.sandbox, journal=journal)
+    return CharacterClient(
+        poll=poll_policy(), sandbox=args.sandbox, journal=journal, budget=budget(args)
+    )
 
 
 def async_client(args: argparse.Namespace, journal: Journal | None = None) -> AsyncCharacterClient:
     check_key(args.sandbox)
-    return AsyncCharacterClient(poll=poll_policy(), sandbox=args.sandbox, journal=journal)
+    return AsyncCharacterClient(
+        poll=poll_policy(), sandbox=args.sandbox, journal=journal, budget=budget(args)
+    )
