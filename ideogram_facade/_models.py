@@ -213,10 +213,11 @@ class Budget:
 
     A reservation is the task's number of images times the credits per image of its model and
     rendering speed: `costs` (`{("ideogram/character", "QUALITY"): 40}`) over the client's
-    table (README "Budget"; the service publishes no prices, so the table is the client's
-    estimate, on the high side). The storage keeps the last cost consumed by an
-    ended task of each (model, speed, images), and reserves that when it is higher. So the
-    budget holds as long as no task costs more than the most its kind was seen or estimated to.
+    table (README "A credit budget"; the service publishes no prices, so the table is a guess
+    meant to err high: set `costs` to what your tasks consume). The storage keeps the last cost
+    consumed by an ended task of each (model, speed, images), and reserves that when it is
+    higher. So the budget holds as long as no task costs more than the most its kind was seen
+    or estimated to.
 
     `storage` is where the spent and reserved credits live, as for `RateLimit`:
     `"memory://"` (this client), `"sqlite:///ABSOLUTE/PATH"` (the processes of one host),
