@@ -460,7 +460,10 @@ class AsyncCharacterClient:
     async def _send(self, effect: Send) -> HttpResponse | Exception:
         request = effect.request
         try:
-            async with self._in_flight.slot(effect.deadline, effect.until) as ends:
+            # A request that names a task (a poll) is for a task that exists: it goes before
+            # new work (_inflight).
+            ongoing = effect.task_id is not None
+            async with self._in_flight.slot(effect.deadline, effect.until, ongoing) as ends:
                 with deadline(ends):
                     async with self._http.stream(
                         request.method,
@@ -512,7 +515,7 @@ class AsyncCharacterClient:
     async def _fetch(self, effect: Fetch) -> Fetched | Exception:
         part = None
         try:
-            async with self._in_flight.slot(effect.deadline, None) as ends:
+            async with self._in_flight.slot(effect.deadline, None, ongoing=True) as ends:
                 with deadline(ends):
                     async with self._http.stream(
                         "GET",

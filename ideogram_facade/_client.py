@@ -462,7 +462,10 @@ class CharacterClient:
     def _send(self, effect: Send) -> HttpResponse | Exception:
         request = effect.request
         try:
-            with self._in_flight.slot(effect.deadline, effect.until) as ends:
+            # A request that names a task (a poll) is for a task that exists: it goes before
+            # new work (_inflight).
+            ongoing = effect.task_id is not None
+            with self._in_flight.slot(effect.deadline, effect.until, ongoing) as ends:
                 with deadline(ends):
                     with self._http.stream(
                         request.method,
@@ -510,7 +513,7 @@ class CharacterClient:
     def _fetch(self, effect: Fetch) -> Fetched | Exception:
         part = None
         try:
-            with self._in_flight.slot(effect.deadline, None) as ends:
+            with self._in_flight.slot(effect.deadline, None, ongoing=True) as ends:
                 with deadline(ends):
                     with self._http.stream(
                         "GET",
