@@ -129,6 +129,8 @@ def main() -> int:
     over = overhead.measure(s.overhead_rounds, s.overhead_tasks)
     step(f"2. scale: {s.scale_rounds} rounds of {s.scale_tasks} tasks per side, in child processes")
     sc = scale.measure_scale(s.scale_rounds, s.scale_tasks, C.MAX_IN_FLIGHT)
+    step(f"2. scale again, every core kept busy by {os.cpu_count()} busy-looping processes")
+    busy = scale.measure_scale(s.scale_rounds, s.scale_tasks, C.MAX_IN_FLIGHT, busy=True)
     step(f"2. RSS growth at {s.growth_sizes} tasks; httpx's default client; threads")
     growth = scale.measure_growth(s.growth_sizes, sc)
     robust = scale.measure_robustness(s.bare_tasks, s.threads, s.thread_tasks)
@@ -158,6 +160,13 @@ def main() -> int:
             sc.wall().ratio <= 1.10,
         ),
         report.Check("2. errors", str(sc.errors()), "0", sc.errors() == 0),
+        report.Check(
+            f"2. wall-time ratio, {busy.tasks:,} async, every core busy",
+            f"{busy.wall().ratio:.3f}",
+            "≤ 1.10",
+            busy.wall().ratio <= 1.10,
+        ),
+        report.Check("2. errors, every core busy", str(busy.errors()), "0", busy.errors() == 0),
         report.Check(
             f"2. peak RSS, {sc.tasks:,} async",
             f"{sc.rss(sc.facade):.1f} MB",
@@ -236,6 +245,7 @@ def main() -> int:
             "",
             report.overhead_section(over, s.overhead_tasks),
             report.scale_section(sc, growth, robust, RSS_TARGET_MB),
+            report.busy_section(busy),
             report.compliance_section(comp, FULL_COMPLIANCE_TASKS),
             report.poll_section(table),
             report.import_section(imp, extra),
