@@ -92,6 +92,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._spent = 0.0
+        self._reserved = 0.0  # the sum of the holds, kept: a batch holds thousands at once
         self._holds: dict[int, tuple[str, float]] = {}
         self._tasks: dict[str, int] = {}
         self._costs: dict[str, float] = {}
@@ -101,13 +102,14 @@ class MemoryStore:
     def reserve(self, kind: str, table: float, max_credits: float, probe: bool) -> Answer:
         with self._lock:
             amount = max(table, self._costs.get(kind, 0.0))
-            reserved = sum(amount for _, amount in self._holds.values())
+            reserved = self._reserved
             if self._spent + reserved + amount > max_credits + _SLACK:
                 return None, amount, self._spent, reserved
             if probe:
                 return 0, amount, self._spent, reserved
             self._next += 1
             self._holds[self._next] = (kind, amount)
+            self._reserved += amount
             return self._next, amount, self._spent, reserved
 
     def assign(self, number: int, task_id: str) -> None:
@@ -117,7 +119,9 @@ class MemoryStore:
 
     def release(self, number: int) -> None:
         with self._lock:
-            self._holds.pop(number, None)
+            hold = self._holds.pop(number, None)
+            if hold is not None:
+                self._reserved -= hold[1]
 
     def settle(self, task_id: str, consumed: float | None, succeeded: bool) -> None:
         with self._lock:
@@ -126,6 +130,7 @@ class MemoryStore:
             if hold is None:
                 return
             kind, amount = hold
+            self._reserved -= amount
             self._spent += amount if consumed is None else consumed
             if succeeded and consumed is not None:
                 self._costs[kind] = consumed
