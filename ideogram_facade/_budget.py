@@ -147,6 +147,7 @@ def _unreachable(shown: str, error: Exception) -> APIConnectionError:
 
 
 _SQLITE_SCHEMA = """
+PRAGMA journal_mode=WAL;
 CREATE TABLE IF NOT EXISTS budget_spent (
     one INTEGER PRIMARY KEY CHECK (one = 1), spent REAL NOT NULL
 );
@@ -162,9 +163,12 @@ CREATE TABLE IF NOT EXISTS budget_costs (kind TEXT PRIMARY KEY, credits REAL NOT
 class SqliteStore:
     """The ledger in one sqlite file, shared by every process of this host that names it.
 
-    Each step is one `BEGIN IMMEDIATE` transaction on a connection of its own, as the shared
-    rate limits do (`_shared_limits.SqliteStore`), but synced to disk: what was spent must
-    survive a crash of the host, or a budget would start again from nothing.
+    Each step is one transaction on a connection of its own, as the shared rate limits do
+    (`_shared_limits.SqliteStore`), but synced to disk: what was spent must survive a crash of
+    the host, or a budget would start again from nothing. The file is in WAL mode: a commit
+    syncs once, and the probe before a submit's uploads (a read) waits for no writer. With
+    a rollback journal and every step a writer, four processes of 250 concurrent submits
+    left some waiting past the timeout for the lock (`nox -s bench`, section 8).
     """
 
     def __init__(self, path: str, shown: str) -> None:
@@ -172,7 +176,7 @@ class SqliteStore:
         self.shown = shown
         self._ready = False
 
-    def _step(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
+    def _step(self, work: Callable[[sqlite3.Connection], Any], write: bool = True) -> Any:
         import sqlite3
 
         try:
@@ -181,7 +185,8 @@ class SqliteStore:
                 if not self._ready:
                     db.executescript(_SQLITE_SCHEMA)
                     self._ready = True
-                db.execute("BEGIN IMMEDIATE")
+                db.execute("PRAGMA synchronous=FULL")  # WAL's default (NORMAL) skips the sync
+                db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
                     result = work(db)
                 except BaseException:
@@ -211,7 +216,7 @@ class SqliteStore:
             )
             return int(made.lastrowid or 0), amount, spent, reserved
 
-        answer: Answer = self._step(work)
+        answer: Answer = self._step(work, write=not probe)
         return answer
 
     def assign(self, number: int, task_id: str) -> None:

@@ -114,5 +114,7 @@ CALLBACK_FALLBACK_POLL = 45.0
 # tasks refine them (the storage's last observed cost of a kind, when higher).
 BUDGET_CREDITS_PER_IMAGE = {"TURBO": 20.0, "BALANCED": 30.0, "QUALITY": 40.0}
 # How long a budget step waits for its storage before the submit fails with APIConnectionError
-# rather than spend unchecked.
-BUDGET_STORAGE_TIMEOUT = RATE_STORAGE_TIMEOUT
+# rather than spend unchecked. Longer than a rate-limit step's: every step of every process
+# sharing a sqlite budget writes in turn and syncs to disk, and a submit that fails because
+# others were submitting at the same moment has gained nothing.
+BUDGET_STORAGE_TIMEOUT = 30.0
