@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import budget_share
 import callback_wake
 import import_time
 import loop_blocking
@@ -143,6 +144,8 @@ def main() -> int:
     wakes = callback_wake.measure()
     step(f"7. shared limits and the event loop: {loop_blocking.CALLS} calls per side and round")
     blocking = loop_blocking.measure()
+    step(f"8. budget: {budget_share.PROCESSES} x {budget_share.TASKS} tasks per shared storage")
+    shares = budget_share.measure()
     step("4. poll economy: table and chart")
     table = poll_economy.table()
     import chart  # matplotlib: only now, see step 1
@@ -227,6 +230,16 @@ def main() -> int:
             "≤ 2",
             wakes.max_polls() <= 2,
         ),
+        *(
+            report.Check(
+                f"8. `{s.storage}` budget, {budget_share.PROCESSES} x {budget_share.TASKS}: "
+                "consumed, lost, created twice",
+                f"{s.consumed:g} of {budget_share.MAX_CREDITS:g}, {s.lost}, {s.sent - s.created}",
+                "≤ budget, 0, 0",
+                s.ok,
+            )
+            for s in shares
+        ),
     ]
     quick = "\n\n**`--quick` run: smaller samples than the full run.**" if args.quick else ""
     text = "\n".join(
@@ -251,6 +264,7 @@ def main() -> int:
             report.import_section(imp, extra),
             callback_wake.section(wakes),
             loop_blocking.section(blocking),
+            budget_share.section(shares),
         ]
     )
     args.output.write_text(text)
