@@ -9,6 +9,7 @@ nox -s generate        # openapi/ -> generated/apikley_client (ideogram_facade._
 nox -s update_spec     # fetch the vendor's documents, summarise the change (also in
                        # CHANGELOG.md), then generate
 nox -s update_spec -- http://127.0.0.1:8000   # ... from a mirror instead
+nox -s inspector       # the MCP server driven by the official MCP inspector, in node
 nox -s fuzz            # the long Hypothesis run
 nox -s bench           # benchmarks, writes BENCHMARKS.md
 nox -s build           # dist/: the sdist and the wheel, checked, the wheel tried in a new venv
@@ -107,7 +108,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install(
         "-e",
-        ".[cli,redis,otel,postgres]",
+        ".[cli,redis,otel,postgres,mcp]",
         *group("typecheck"),
         *group("test"),
         *group("otel-sdk"),
@@ -118,7 +119,7 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    session.install("-e", ".[cli,redis,otel,postgres]", *group("test"), *group("otel-sdk"))
+    session.install("-e", ".[cli,redis,otel,postgres,mcp]", *group("test"), *group("otel-sdk"))
     session.run("pytest", *WORKERS, f"--ignore={TOOLS_TESTS}", *session.posargs, env=TEST_ENV)
 
 
@@ -138,7 +139,7 @@ def busy(session: nox.Session) -> None:
     """The tests while as many busy-looping processes as there are cores keep every core busy:
     a test that depends on how fast the machine is fails here. Not part of the default run;
     .ci/run runs it once."""
-    session.install("-e", ".[cli,redis,otel,postgres]", *group("test"), *group("otel-sdk"))
+    session.install("-e", ".[cli,redis,otel,postgres,mcp]", *group("test"), *group("otel-sdk"))
     spinners = [
         subprocess.Popen([sys.executable, "-c", "while True: pass"])
         for _ in range(os.cpu_count() or 1)
@@ -151,22 +152,34 @@ def busy(session: nox.Session) -> None:
             spinner.wait()
 
 
-def lowest_versions() -> list[str]:
-    """`name==X` for each runtime and extra's dependency, X its `>=` bound in pyproject.toml."""
+# `nox -s lowest` runs twice per Python. The MCP server's run is apart because its lower bounds
+# cannot be installed beside the others': mcp's httpx2 needs h11>=0.16, which no httpcore that
+# httpx 0.24 takes accepts (httpcore 1.0.9 is the first; httpx 0.25.1 the first to take
+# httpcore 1.x), and mcp needs opentelemetry-api>=1.28. So that run raises httpx to 0.25.1,
+# the lowest that installs beside mcp, and leaves the redis and otel extras out.
+LOWEST_RUNS: dict[str, tuple[tuple[str, ...], dict[str, str], tuple[str, ...]]] = {
+    # run: (extras, floors above the ranges' bounds, test folders)
+    "library": (
+        ("cli", "redis", "otel", "postgres"),
+        {},
+        ("tests/facade", "tests/fake", "tests/cli"),
+    ),
+    "mcp": (("cli", "mcp"), {"httpx": "0.25.1"}, ("tests/mcp",)),
+}
+
+
+def lowest_versions(extras: tuple[str, ...], floors: dict[str, str]) -> list[str]:
+    """`name==X` for each runtime dependency and each of `extras`' dependencies, X its `>=`
+    bound in pyproject.toml, or its floor in `floors`."""
     project = PYPROJECT["project"]
-    extras = project["optional-dependencies"]
+    optional = project["optional-dependencies"]
     pins = []
-    for requirement in [
-        *project["dependencies"],
-        *extras["cli"],
-        *extras["redis"],
-        *extras["otel"],
-        *extras["postgres"],
-    ]:
+    for requirement in [*project["dependencies"], *(r for e in extras for r in optional[e])]:
         found = re.match(r"([A-Za-z0-9_.-]+)(\[[^\]]*\])?\s*>=\s*([^,;\s]+)", requirement)
         if found is None:
             raise ValueError(f"{requirement!r} has no lower bound to test")
-        name, extra, version = found[1], found[2] or "", found[3]
+        name, extra = found[1], found[2] or ""
+        version = floors.get(name, found[3])
         pins.append(f"{name}{extra}=={version}")
         if name == "opentelemetry-api":  # the tests' SDK, at the API's version
             pins.append(f"opentelemetry-sdk=={version}")
@@ -174,24 +187,39 @@ def lowest_versions() -> list[str]:
 
 
 @nox.session(python=PYTHONS)
-def lowest(session: nox.Session) -> None:
-    """The facade, fake and CLI tests with the lowest versions the dependency ranges allow:
-    the lower bounds in pyproject.toml must be true on every claimed Python. The tests marked
-    slow (several processes, real timers) use each dependency as the others do, so they are
-    left to the tests sessions."""
-    session.install(*lowest_versions(), *group("test"))
+@nox.parametrize("run", list(LOWEST_RUNS))
+def lowest(session: nox.Session, run: str) -> None:
+    """The facade, fake and CLI tests, then the MCP server's, with the lowest versions the
+    dependency ranges allow: the lower bounds in pyproject.toml must be true on every claimed
+    Python. The tests marked slow (several processes, real timers) use each dependency as the
+    others do, so they are left to the tests sessions."""
+    extras, floors, folders = LOWEST_RUNS[run]
+    session.install(*lowest_versions(extras, floors), *group("test"))
     session.install("--no-deps", ".")
     session.run("python", "-m", "pip", "freeze")
+    marks = ["-m", "not slow and not docs and not node"]
+    session.run("pytest", *WORKERS, *marks, *folders, *session.posargs, env=TEST_ENV)
+
+
+@nox.session(python=PYTHON)
+def inspector(session: nox.Session) -> None:
+    """`ideogram-character mcp` driven by the official MCP inspector's command-line mode, in
+    node (tests marked node): the npm package @modelcontextprotocol/inspector, installed from
+    tests/mcp/inspector/'s lock file into .nox. node and npm must be on PATH (the inspector
+    declares node >= 22; its command-line mode works on 20, and npm only warns)."""
+    for tool in ("node", "npm"):
+        if shutil.which(tool) is None:
+            session.error(f"the inspector runs in node: install node and npm ({tool} is missing)")
+    folder = os.path.abspath(os.path.join(session.create_tmp(), "inspector"))
+    os.makedirs(folder, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(os.path.join("tests", "mcp", "inspector", name), folder)
+    with session.chdir(folder):
+        session.run("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error", external=True)
+    session.install("-e", ".[mcp]", *group("test"))
+    binary = os.path.join(folder, "node_modules", ".bin", "mcp-inspector")
     session.run(
-        "pytest",
-        *WORKERS,
-        "-m",
-        "not slow and not docs",
-        "tests/facade",
-        "tests/fake",
-        "tests/cli",
-        *session.posargs,
-        env=TEST_ENV,
+        "pytest", "-m", "node", "tests/mcp", *session.posargs, env={"MCP_INSPECTOR": binary}
     )
 
 

@@ -26,6 +26,7 @@ from hypothesis import settings
 
 from ideogram_facade import AsyncCharacterClient, CharacterClient, PollPolicy
 from ideogram_facade import _constants as C
+from ideogram_facade._transport import tls_context
 from ideogram_facade.testing import FakeApikley, TaskTiming
 from tests.postgres_server import INSTALL as POSTGRES_INSTALL
 from tests.postgres_server import PostgresServer
@@ -148,7 +149,9 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApikley]:
 def http(fake: FakeApikley) -> Iterator[httpx.Client]:
     """Plain httpx with the fake's key: for tests of the fake itself, not through the facade."""
     headers = {"Authorization": f"Bearer {fake.api_key}"}
-    with httpx.Client(base_url=fake.base_url, headers=headers, trust_env=False) as plain:
+    with httpx.Client(
+        base_url=fake.base_url, headers=headers, trust_env=False, verify=tls_context()
+    ) as plain:
         yield plain
 
 

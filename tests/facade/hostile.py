@@ -31,6 +31,8 @@ import attrs
 import httpcore
 import httpx
 
+from ideogram_facade._transport import tls_context
+
 
 @attrs.frozen
 class RawRequest:
@@ -73,6 +75,9 @@ class HostileServer:
         self._lifetime = lifetime
         self._stop = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
+        # Set here, not in the accept thread: a test that is over before that thread first
+        # runs closes the listener under it.
+        self._listener.settimeout(0.1)
         self._threads: list[threading.Thread] = []
         self.requests: list[RawRequest] = []
         self.bytes_sent = 0
@@ -99,7 +104,6 @@ class HostileServer:
             thread.join(timeout=5)
 
     def _accept(self) -> None:
-        self._listener.settimeout(0.1)
         while not self._stop.is_set():
             try:
                 connection, _ = self._listener.accept()
@@ -202,11 +206,11 @@ class Network:
     def client(self, kind: str) -> httpx.Client | httpx.AsyncClient:
         """An httpx client of `kind` ("sync" or "async") on this network."""
         if kind == "sync":
-            transport = httpx.HTTPTransport()
+            transport = httpx.HTTPTransport(verify=tls_context())
             pool = transport._pool
             pool._network_backend = _Routed(pool._network_backend, self)
             return httpx.Client(transport=transport, trust_env=False)
-        async_transport = httpx.AsyncHTTPTransport()
+        async_transport = httpx.AsyncHTTPTransport(verify=tls_context())
         async_pool = async_transport._pool
         async_pool._network_backend = _AsyncRouted(async_pool._network_backend, self)
         return httpx.AsyncClient(transport=async_transport, trust_env=False)
