@@ -22,32 +22,32 @@ from __future__ import annotations
 
 import httpx
 
+from ._backend import Timeouts, with_deadlines
 
-def _with_deadlines(transport: httpx.HTTPTransport | httpx.AsyncHTTPTransport) -> None:
-    # httpx builds its httpcore pool itself and takes no network backend; `_pool` and
-    # `_network_backend` are private, but stable across every httpx and httpcore version the
-    # dependency ranges allow (tests/facade/test_hostile.py fails at once if they move).
-    from ._backend import _AsyncBackend, _Backend
 
-    if isinstance(transport, httpx.AsyncHTTPTransport):
-        async_pool = transport._pool
-        async_pool._network_backend = _AsyncBackend(async_pool._network_backend)
-    else:
-        pool = transport._pool
-        pool._network_backend = _Backend(pool._network_backend)
+_TRANSPORTS = (httpx.HTTPTransport, httpx.AsyncHTTPTransport)
+
+
+def _httpcore_timeouts() -> Timeouts:
+    # httpx imports httpcore only when it makes a transport, and so does this package.
+    import httpcore
+
+    return Timeouts(
+        connect=httpcore.ConnectTimeout, read=httpcore.ReadTimeout, write=httpcore.WriteTimeout
+    )
 
 
 def sync_client(limits: httpx.Limits) -> httpx.Client:
     """The `httpx.Client` a `CharacterClient` makes when it is given none."""
-    transport = httpx.HTTPTransport(limits=limits)
-    _with_deadlines(transport)
     # With a transport of its own, httpx reads no proxy from the environment (HTTP_PROXY,
     # HTTPS_PROXY, ALL_PROXY): see the module docstring.
-    return httpx.Client(limits=limits, transport=transport)
+    client = httpx.Client(limits=limits, transport=httpx.HTTPTransport(limits=limits))
+    with_deadlines(client, _TRANSPORTS, _httpcore_timeouts())
+    return client
 
 
 def async_client(limits: httpx.Limits) -> httpx.AsyncClient:
     """The `httpx.AsyncClient` an `AsyncCharacterClient` makes when it is given none."""
-    transport = httpx.AsyncHTTPTransport(limits=limits)
-    _with_deadlines(transport)
-    return httpx.AsyncClient(limits=limits, transport=transport)
+    client = httpx.AsyncClient(limits=limits, transport=httpx.AsyncHTTPTransport(limits=limits))
+    with_deadlines(client, _TRANSPORTS, _httpcore_timeouts())
+    return client
