@@ -4,6 +4,7 @@ nox                    # lint, typecheck, drift, the tools' tests (the vendor-ch
                        # among them), and the tests on every claimed Python
 nox -s busy            # the tests while other processes keep every core busy
 nox -s lowest          # the tests with the lowest dependency versions pyproject.toml allows
+nox -s httpx2          # the facade, fake and CLI tests with httpx2 clients (the extra)
 nox -s generate        # openapi/ -> generated/apikley_client (ideogram_facade._generated),
                        # the typed surface (tools/surface.py), _async_client.py -> _client.py
 nox -s update_spec     # fetch the vendor's documents, summarise the change (also in
@@ -60,6 +61,8 @@ WORKERS = ["-n", str(4 * (os.cpu_count() or 1)), "--dist", "worksteal"]
 # Test modules are compiled once and kept (pytest's assertion rewriting is most of a worker's
 # start-up), even where the environment says not to write bytecode.
 TEST_ENV = {"HYPOTHESIS_PROFILE": "ci", "PYTHONDONTWRITEBYTECODE": ""}
+# What makes the tests hand every client an httpx2 client (tests/conftest.py).
+HTTPX2_ENV = {"IDEOGRAM_CHARACTER_HTTP_LIBRARY": "httpx2"}
 # tests/codegen checks tools/ (the generator, specdiff, unasync, the package's build), which run
 # on one Python: the `tools` session runs them once, not once per claimed Python.
 TOOLS_TESTS = "tests/codegen"
@@ -107,7 +110,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install(
         "-e",
-        ".[cli,redis,otel]",
+        ".[cli,redis,otel,httpx2]",
         *group("typecheck"),
         *group("test"),
         *group("otel-sdk"),
@@ -118,8 +121,25 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    session.install("-e", ".[cli,redis,otel]", *group("test"), *group("otel-sdk"))
+    session.install("-e", ".[cli,redis,otel,httpx2]", *group("test"), *group("otel-sdk"))
     session.run("pytest", *WORKERS, f"--ignore={TOOLS_TESTS}", *session.posargs, env=TEST_ENV)
+
+
+@nox.session(python=PYTHONS)
+def httpx2(session: nox.Session) -> None:
+    """The facade, fake and CLI tests once more, every client handed an httpx2 client (as a
+    program that has one would: tests/conftest.py, cli/_settings.py). Not part of the default
+    run; .ci/run runs it."""
+    session.install("-e", ".[cli,redis,otel,httpx2]", *group("test"), *group("otel-sdk"))
+    session.run(
+        "pytest",
+        *WORKERS,
+        "tests/facade",
+        "tests/fake",
+        "tests/cli",
+        *session.posargs,
+        env={**TEST_ENV, **HTTPX2_ENV},
+    )
 
 
 @nox.session(python=PYTHON)
@@ -138,7 +158,7 @@ def busy(session: nox.Session) -> None:
     """The tests while as many busy-looping processes as there are cores keep every core busy:
     a test that depends on how fast the machine is fails here. Not part of the default run;
     .ci/run runs it once."""
-    session.install("-e", ".[cli,redis,otel]", *group("test"), *group("otel-sdk"))
+    session.install("-e", ".[cli,redis,otel,httpx2]", *group("test"), *group("otel-sdk"))
     spinners = [
         subprocess.Popen([sys.executable, "-c", "while True: pass"])
         for _ in range(os.cpu_count() or 1)
@@ -151,17 +171,16 @@ def busy(session: nox.Session) -> None:
             spinner.wait()
 
 
-def lowest_versions() -> list[str]:
-    """`name==X` for each runtime and extra's dependency, X its `>=` bound in pyproject.toml."""
+def lowest_versions(*extras: str) -> list[str]:
+    """`name==X` for each runtime dependency (with no `extras`) or each dependency of the
+    given extras, X its `>=` bound in pyproject.toml."""
     project = PYPROJECT["project"]
-    extras = project["optional-dependencies"]
+    optional = project["optional-dependencies"]
+    requirements = (
+        [r for extra in extras for r in optional[extra]] if extras else project["dependencies"]
+    )
     pins = []
-    for requirement in [
-        *project["dependencies"],
-        *extras["cli"],
-        *extras["redis"],
-        *extras["otel"],
-    ]:
+    for requirement in requirements:
         found = re.match(r"([A-Za-z0-9_.-]+)\s*>=\s*([^,;\s]+)", requirement)
         if found is None:
             raise ValueError(f"{requirement!r} has no lower bound to test")
@@ -176,21 +195,21 @@ def lowest(session: nox.Session) -> None:
     """The facade, fake and CLI tests with the lowest versions the dependency ranges allow:
     the lower bounds in pyproject.toml must be true on every claimed Python. The tests marked
     slow (several processes, real timers) use each dependency as the others do, so they are
-    left to the tests sessions."""
-    session.install(*lowest_versions(), *group("test"))
+    left to the tests sessions.
+
+    Twice: the runtime dependencies and the cli, redis and otel extras at their bounds, without
+    httpx2; then the httpx2 extra at its bounds (httpx2, and the oldest httpx that installs
+    beside it: pyproject.toml says why), the same tests through httpx2 clients, as `httpx2`."""
+    session.install(*lowest_versions(), *lowest_versions("cli", "redis", "otel"), *group("test"))
     session.install("--no-deps", ".")
     session.run("python", "-m", "pip", "freeze")
-    session.run(
-        "pytest",
-        *WORKERS,
-        "-m",
-        "not slow and not docs",
-        "tests/facade",
-        "tests/fake",
-        "tests/cli",
-        *session.posargs,
-        env=TEST_ENV,
-    )
+    tests = ["-m", "not slow and not docs", "tests/facade", "tests/fake", "tests/cli"]
+    # test_http_clients uses both libraries: it runs in the second round.
+    without = "--ignore=tests/facade/test_http_clients.py"
+    session.run("pytest", *WORKERS, *tests, without, *session.posargs, env=TEST_ENV)
+    session.install(*lowest_versions("httpx2"))
+    session.run("python", "-m", "pip", "freeze")
+    session.run("pytest", *WORKERS, *tests, *session.posargs, env={**TEST_ENV, **HTTPX2_ENV})
 
 
 @nox.session(python=PYTHON)
