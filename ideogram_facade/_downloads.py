@@ -94,18 +94,19 @@ class Downloads:
         ends = self.deadline()
         for _ in range(C.MAX_REDIRECTS + 1):
             reply = yield Fetch(url, folder, self.timeout, ends)
+            host = httpx.URL(url).host
+            if _unreadable_location(reply):
+                # httpx reads a redirect's Location even when it is not to follow it, and
+                # refuses one it cannot parse (httpx 0.24 refuses more, such as an IPv4
+                # address written as one number): never followed, never retried.
+                raise _not_a_url(host, str(reply), task_id)
             location = _location(reply)
             if location is None:
                 return reply, url
-            host = httpx.URL(url).host
             try:
                 target = str(httpx.URL(url).join(location))
             except (httpx.InvalidURL, ValueError):
-                raise UnexpectedResponseError(
-                    f"{host} redirected the image to {location[:200]!r}, which is not a URL; "
-                    "not saved. Fetch the task again; report it if it persists",
-                    task_id=task_id,
-                ) from None
+                raise _not_a_url(host, repr(location[:200]), task_id) from None
             url = self._check(target, f"the redirect from {host} to", task_id)
         raise UnexpectedResponseError(
             f"the image URL redirected more than {C.MAX_REDIRECTS} times (last to "
@@ -177,6 +178,20 @@ def _location(reply: object) -> str | None:
     if isinstance(reply, Fetched) and reply.status_code in _REDIRECTS:
         return reply.headers.get("location")
     return None
+
+
+def _unreadable_location(reply: object) -> bool:
+    return isinstance(reply, httpx.RemoteProtocolError) and str(reply).startswith(
+        "Invalid URL in location header"
+    )
+
+
+def _not_a_url(host: str, location: str, task_id: str | None) -> UnexpectedResponseError:
+    return UnexpectedResponseError(
+        f"{host} redirected the image to a location that is not a URL ({location}); not "
+        "followed, not saved. Fetch the task again; report it if it persists",
+        task_id=task_id,
+    )
 
 
 def _download_error(reply: object, url: str, task_id: str | None) -> ApikleyError:
