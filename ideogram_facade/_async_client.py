@@ -470,6 +470,9 @@ class AsyncCharacterClient:
                         files=request.files,
                         headers={**effect.headers, **ACCEPT_HEADERS},
                         timeout=effect.timeout,
+                        # An answer is the flow's to judge, even where a user's http_client
+                        # follows redirects: a 307 would resend a createTask elsewhere.
+                        follow_redirects=False,
                     ) as response:
                         # Raw, and decoded here a step at a time: never past the cap.
                         body = Body(response.headers.get("content-encoding"), effect.max_bytes)

@@ -25,13 +25,14 @@ from ideogram_facade import (
     CharacterClient,
     InvalidRequestError,
     SubmissionUncertainError,
+    UnexpectedResponseError,
 )
 from ideogram_facade._httpx2 import httpx_error
 from ideogram_facade._wire import NOT_SENT
 from ideogram_facade.testing import FakeApikley
 from tests.conftest import HTTPX2, SECRETS, Guarded, http_client
 
-from .hostile import HostileServer, RawRequest, answer, drip, envelope
+from .hostile import HostileServer, RawRequest, answer, drip, envelope, head
 
 KEY = "sk-http-clients-0123456789abcdef0123456789abcdef"
 SECRETS.add(KEY)
@@ -259,3 +260,23 @@ def test_the_package_never_imports_httpx2_unless_handed_an_httpx2_client() -> No
         [sys.executable, "-c", program], capture_output=True, text=True, check=True
     )
     assert done.stdout.split("\n")[:2] == ["[]", "False"], done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize("status", [302, 307])
+def test_an_api_redirect_is_not_followed_even_by_a_client_set_to_follow_them(
+    given: Callable[..., Guarded],
+    hostile: Callable[..., HostileServer],
+    library: str,
+    status: int,
+) -> None:
+    # A user's client may follow redirects for its own requests; the API's answers are the
+    # flow's to judge, and a 307 would send a createTask, key and all, somewhere else.
+    elsewhere = hostile(lambda request: [answer(200, envelope({"taskId": "task_9"}))])
+    moved = head(status, length=0, location=f"{elsewhere.url}/api/v1/jobs/createTask")
+    api = hostile(lambda request: [moved])
+    client = given(library, {"follow_redirects": True}, api_key=KEY, base_url=api.url)
+    with pytest.raises(UnexpectedResponseError, match=f"HTTP {status}"):
+        client.submit("a knight", URL)
+    assert len(api.requests) == 1
+    assert elsewhere.requests == []
