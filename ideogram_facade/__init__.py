@@ -17,6 +17,13 @@ service for offline tests.
 from . import _sandbox
 from ._async_client import AsyncCharacterClient
 from ._client import CharacterClient
+from ._constants import (
+    API_KEY_ENV,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    DEFAULT_WAIT_TIMEOUT,
+    TASK_RETENTION_DAYS,
+)
 from ._exceptions import (
     APIConnectionError,
     ApikleyError,
@@ -39,6 +46,7 @@ from ._exceptions import (
     TaskTimeoutError,
     UnexpectedResponseError,
 )
+from ._files import check_images
 from ._journal import JournalEntry
 from ._models import PollPolicy, RateLimit, Task, TaskState
 from ._options import Model, Option, model, models
@@ -71,6 +79,11 @@ def _start_sandbox() -> _sandbox.Sandbox:
 _sandbox.install(_start_sandbox)
 
 __all__ = [
+    "API_KEY_ENV",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_WAIT_TIMEOUT",
+    "TASK_RETENTION_DAYS",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
@@ -101,6 +114,7 @@ __all__ = [
     "TaskTimeoutError",
     "UnexpectedResponseError",
     "__version__",
+    "check_images",
     "model",
     "models",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 API_KEY_ENV = "APIKLEY_API_KEY"
+"""The environment variable the clients and the CLI read the API key from."""
 BASE_URL_ENV = "APIKLEY_BASE_URL"
 UPLOAD_BASE_URL_ENV = "APIKLEY_UPLOAD_BASE_URL"
 DEFAULT_BASE_URL = "https://api.apikley.ru"
@@ -15,6 +16,7 @@ DEFAULT_UPLOAD_BASE_URL = "https://api.apikley.ru/file-upload"
 # while keeping every wait bounded. The largest part is also each request's deadline as a whole
 # (connect, send and the whole answer): httpx's own timeouts bound each read, not a request.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+"""Each HTTP request's timeout, and its deadline as a whole, unless `timeout=` says otherwise."""
 # An API answer is a few hundred bytes of JSON; past this it is not one we can use, and reading
 # it whole would let a server fill our memory.
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
@@ -26,8 +28,10 @@ MAX_IN_FLIGHT = 100
 # burst of concurrent polls closes and reopens connections over and over.
 POOL_LIMITS = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
 DEFAULT_MAX_RETRIES = 2
+"""How many times a failed request is sent again when that is safe, unless `max_retries=`."""
 # Upstream: "give up after 10-15 minutes".
 DEFAULT_WAIT_TIMEOUT = 900.0
+"""Seconds `wait()` and `generate()` wait for a task, unless `timeout=` says otherwise."""
 
 # Backoff between retries of one request: 0.5 s, 1 s, 2 s, ... capped, ±25 % jitter.
 RETRY_INITIAL_DELAY = 0.5
@@ -71,6 +75,7 @@ UPLOAD_PATH = "ideogram-facade"
 
 # The service keeps a task, and its images, this long (api-contract.md).
 TASK_RETENTION_DAYS = 14
+"""Days the service keeps a task and its images; after that they cannot be fetched."""
 
 # Generated images are a few MB; anything past this is not an image we asked for.
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024

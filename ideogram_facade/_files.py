@@ -142,6 +142,16 @@ def resolve_images(images: Mapping[str, object]) -> dict[str, Resolved]:
     return resolved
 
 
+def check_images(images: Mapping[str, object]) -> None:
+    """Every image of a request (keyword -> URL, path or bytes, or a list of them) read and
+    checked as `submit()` would, before anything is uploaded; InvalidRequestError names the
+    first that fails. A batch checks each line so, and refuses it before its first upload.
+
+        check_images({"reference_image": "me.png", "image": "street.png", "mask": "m.png"})
+    """
+    resolve_images(images)
+
+
 def pixel_size(content: bytes) -> tuple[int, int] | None:
     """(width, height) of a PNG, JPEG or WebP, read from its header; None if unreadable."""
     if content.startswith(b"\x89PNG\r\n\x1a\n") and content[12:16] == b"IHDR":

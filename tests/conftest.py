@@ -235,10 +235,16 @@ class _Collect(logging.Handler):
 
 @pytest.fixture(autouse=True)
 def no_secret_in_logs() -> Iterator[None]:
-    """Every log line of every test, at DEBUG, exception text included, is free of the key."""
+    """Every log line of every test, at DEBUG, exception text included, is free of the key.
+
+    The library's logger is put back as it was after each test: the CLI's main(), called in
+    process, sets it up for stderr and stops it propagating, which would hide the next tests'
+    records from this check (and send them to a stream that may be closed)."""
     handler = _Collect()
     root = logging.getLogger()
     level = root.level
+    library = logging.getLogger("ideogram_facade")
+    library_was = (list(library.handlers), library.level, library.propagate)
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
     try:
@@ -246,6 +252,7 @@ def no_secret_in_logs() -> Iterator[None]:
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
+        library.handlers[:], library.level, library.propagate = library_was
     for line in handler.lines:
         assert_no_secret(line, "a log record")
 

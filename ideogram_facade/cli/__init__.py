@@ -42,8 +42,8 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import TextIO
 
+import ideogram_facade
 from ideogram_facade import ApikleyError
-from ideogram_facade._constants import LOGGER_NAME
 
 from ._exitcodes import CliError, ExitCode, Interrupted, report_api_error, say
 from ._parser import build_parser, parse
@@ -74,14 +74,27 @@ def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
 
 
 class _StderrHandler(logging.StreamHandler[TextIO]):
-    """Marks the handler this module installed, so that main() called twice adds one."""
+    """The handler this module installs: main() called twice adds one. It writes to
+    `sys.stderr` as it is at each record (as logging's own last resort does), never to the
+    stream of an earlier call, which may be closed by now."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass  # always sys.stderr
 
 
 def _logging(verbose: bool) -> None:
     """The library's log records as plain lines on stderr (the sandbox notice, -v requests)."""
-    logger = logging.getLogger(LOGGER_NAME)
+    logger = logging.getLogger(ideogram_facade.__name__)
     if not any(isinstance(handler, _StderrHandler) for handler in logger.handlers):
-        handler = _StderrHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
         logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if verbose else logging.WARNING)

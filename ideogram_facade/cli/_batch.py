@@ -31,8 +31,8 @@ from ideogram_facade import (
     SaveError,
     SubmissionUncertainError,
     TaskNotFoundError,
+    check_images,
 )
-from ideogram_facade._files import resolve_images
 from ideogram_facade._journal import LABEL
 
 from . import _gallery as gallery
@@ -278,7 +278,7 @@ class Runner:
         request = item.line.request
         try:
             # All of the line's images are checked before the first of them is uploaded.
-            resolve_images({"reference_image": request.reference, **request.images})
+            check_images({"reference_image": request.reference, **request.images})
             reference = await self._url(request.reference)
             images: dict[str, str | list[str]] = {}
             for name, value in request.images.items():

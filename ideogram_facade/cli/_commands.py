@@ -10,9 +10,14 @@ from contextlib import AbstractContextManager, closing, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ideogram_facade import CharacterClient, GenerationFailedError, Task, TaskNotFoundError
-from ideogram_facade._constants import TASK_RETENTION_DAYS
-from ideogram_facade._files import resolve_images
+from ideogram_facade import (
+    TASK_RETENTION_DAYS,
+    CharacterClient,
+    GenerationFailedError,
+    Task,
+    TaskNotFoundError,
+    check_images,
+)
 from ideogram_facade._journal import Journal
 
 from . import _gallery as gallery
@@ -61,7 +66,7 @@ def local_file(path: Path, what: str) -> Path:
     return path
 
 
-def check_images(request: Request) -> None:
+def check_request_images(request: Request) -> None:
     """Every image of a request checked before anything is uploaded: that each local one is a
     file (exit 10), then the facade's checks of types, sizes and an image's and its mask's
     pixel sizes (exit 5)."""
@@ -71,7 +76,7 @@ def check_images(request: Request) -> None:
     for what, item in named:
         if not is_url(item):
             local_file(Path(item), what)
-    resolve_images({"reference_image": request.reference, **request.images})
+    check_images({"reference_image": request.reference, **request.images})
 
 
 def image_urls(
@@ -121,7 +126,7 @@ def _interrupted(
 
 def generate(args: argparse.Namespace) -> int:
     request = Request.from_args(args)
-    check_images(request)
+    check_request_images(request)
     out = output_folder(args)
     task_id: str | None = None
     submitting = False
@@ -173,7 +178,7 @@ def _show(out: Path, card: Card) -> str | None:
 
 def submit(args: argparse.Namespace) -> int:
     request = Request.from_args(args)
-    check_images(request)
+    check_request_images(request)
     submitting = False
     with sync_client(args) as client, closing(status_line()) as line:
         try:

@@ -9,6 +9,7 @@ import signal
 import sys
 
 from ideogram_facade import (
+    API_KEY_ENV,
     APIConnectionError,
     ApikleyError,
     AuthenticationError,
@@ -20,7 +21,6 @@ from ideogram_facade import (
     SubmissionUncertainError,
     TaskTimeoutError,
 )
-from ideogram_facade._constants import API_KEY_ENV
 
 PROG = "ideogram-character"
 

@@ -6,8 +6,7 @@ import argparse
 import difflib
 from pathlib import Path
 
-from ideogram_facade import Option, __version__, model, models
-from ideogram_facade._constants import DEFAULT_WAIT_TIMEOUT
+from ideogram_facade import DEFAULT_WAIT_TIMEOUT, Option, __version__, model, models
 
 from ._exitcodes import PROG
 

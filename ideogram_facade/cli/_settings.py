@@ -8,8 +8,7 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Literal, overload
 
-from ideogram_facade import AsyncCharacterClient, CharacterClient, PollPolicy
-from ideogram_facade import _constants as C
+from ideogram_facade import API_KEY_ENV, AsyncCharacterClient, CharacterClient, PollPolicy
 from ideogram_facade._journal import Journal
 
 from ._exitcodes import CliError, ExitCode
@@ -37,10 +36,10 @@ def poll_policy() -> PollPolicy:
 
 def check_key(sandbox: bool) -> None:
     # The library's own message speaks of api_key=...; a shell user needs the variable's name.
-    if not sandbox and not os.environ.get(C.API_KEY_ENV, "").strip():
+    if not sandbox and not os.environ.get(API_KEY_ENV, "").strip():
         raise CliError(
             ExitCode.AUTH,
-            f"no API key: set {C.API_KEY_ENV} (get a key at https://app.apikley.ru/keys), "
+            f"no API key: set {API_KEY_ENV} (get a key at https://app.apikley.ru/keys), "
             "or use --sandbox to try the CLI offline",
         )
 

@@ -7,6 +7,8 @@ In process (`main(argv)`), as far as no service is needed: what is checked is th
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 from pathlib import Path
 
@@ -24,6 +26,19 @@ URL = "https://example.com/portrait.png"
 def _no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("APIKLEY_API_KEY", "APIKLEY_BASE_URL", "APIKLEY_UPLOAD_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
+
+
+def test_main_called_again_logs_to_the_stderr_of_that_call() -> None:
+    # The first call's stderr is closed by the time of the second (a test, a notebook cell).
+    first, second = io.StringIO(), io.StringIO()
+    for stderr in (first, second):
+        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+            code = main(["submit", "a pilot", "--reference", URL, "--sandbox"])
+        assert code == 0
+        said = stderr.getvalue()
+        stderr.close()
+        assert "sandbox" in said
+        assert "Logging error" not in said
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ideogram_facade import InvalidRequestError, ServerError
+from ideogram_facade import InvalidRequestError, ServerError, check_images
 from ideogram_facade.testing import FakeApikley, Fault
 from tests.conftest import Guarded
 
@@ -75,6 +75,18 @@ def test_bad_images_are_refused_before_sending(
     with pytest.raises(InvalidRequestError, match=problem):
         client.upload(content)
     assert fake.requests == []
+
+
+def test_check_images_reads_each_local_image_as_submit_would(tmp_path: Path) -> None:
+    (tmp_path / "me.png").write_bytes(png())
+    (tmp_path / "street.png").write_bytes(png(8, 8))
+    (tmp_path / "mask.png").write_bytes(png(4, 4))
+    (tmp_path / "notes.txt").write_text("not an image")
+    check_images({"reference_image": tmp_path / "me.png", "style_images": [JPEG, WEBP]})
+    with pytest.raises(InvalidRequestError, match="mask is 4x4 pixels and the image 8x8"):
+        check_images({"image": tmp_path / "street.png", "mask": tmp_path / "mask.png"})
+    with pytest.raises(InvalidRequestError, match=r"style_images\[1\]"):
+        check_images({"style_images": [JPEG, tmp_path / "notes.txt"]})
 
 
 @pytest.mark.parametrize("kind", ["path", "str", "bytes"])
