@@ -8,7 +8,13 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Literal, overload
 
-from ideogram_facade import API_KEY_ENV, AsyncCharacterClient, CharacterClient, PollPolicy
+from ideogram_facade import (
+    API_KEY_ENV,
+    DEFAULT_TIMEOUT,
+    AsyncCharacterClient,
+    CharacterClient,
+    PollPolicy,
+)
 from ideogram_facade._journal import Journal
 
 from ._exitcodes import CliError, ExitCode
@@ -82,8 +88,8 @@ def _httpx2_client(*, asynchronous: Literal[False]) -> httpx2.Client | None: ...
 def _httpx2_client(*, asynchronous: Literal[True]) -> httpx2.AsyncClient | None: ...
 def _httpx2_client(*, asynchronous: bool) -> httpx2.Client | httpx2.AsyncClient | None:
     """None (the client makes its own), or what HTTP_LIBRARY_ENV asks for: an httpx2 client
-    with the settings of the one the client makes (its pool, timeout, no proxy from the
-    environment)."""
+    as a program would make one (httpx2's own pool), with the clients' default timeout and,
+    like their own, no proxy from the environment."""
     library = os.environ.get(HTTP_LIBRARY_ENV, "").strip()
     if not library:
         return None
@@ -96,13 +102,7 @@ def _httpx2_client(*, asynchronous: bool) -> httpx2.Client | httpx2.AsyncClient 
             ExitCode.USAGE,
             f"{HTTP_LIBRARY_ENV}=httpx2 needs httpx2: pip install 'ideogram-facade[httpx2]'",
         ) from None
-    ours = C.POOL_LIMITS
-    limits = httpx2.Limits(
-        max_connections=ours.max_connections,
-        max_keepalive_connections=ours.max_keepalive_connections,
-        keepalive_expiry=ours.keepalive_expiry,
-    )
-    timeout = httpx2.Timeout(**C.DEFAULT_TIMEOUT.as_dict())
+    timeout = httpx2.Timeout(**DEFAULT_TIMEOUT.as_dict())
     if asynchronous:
-        return httpx2.AsyncClient(limits=limits, timeout=timeout, trust_env=False)
-    return httpx2.Client(limits=limits, timeout=timeout, trust_env=False)
+        return httpx2.AsyncClient(timeout=timeout, trust_env=False)
+    return httpx2.Client(timeout=timeout, trust_env=False)
