@@ -4,12 +4,13 @@ nox                    # lint, typecheck, drift, the tools' tests (the vendor-ch
                        # among them), and the tests on every claimed Python
 nox -s busy            # the tests while other processes keep every core busy
 nox -s lowest          # the tests with the lowest dependency versions pyproject.toml allows
-nox -s httpx2          # the facade, fake and CLI tests with httpx2 clients (the extra)
 nox -s generate        # openapi/ -> generated/apikley_client (ideogram_facade._generated),
                        # the typed surface (tools/surface.py), _async_client.py -> _client.py
 nox -s update_spec     # fetch the vendor's documents, summarise the change (also in
                        # CHANGELOG.md), then generate
 nox -s update_spec -- http://127.0.0.1:8000   # ... from a mirror instead
+nox -s inspector       # the MCP server driven by the official MCP inspector, in node
+nox -s httpx2          # the facade, fake and CLI tests with httpx2 clients (the extra)
 nox -s fuzz            # the long Hypothesis run
 nox -s bench           # benchmarks, writes BENCHMARKS.md
 nox -s build           # dist/: the sdist and the wheel, checked, the wheel tried in a new venv
@@ -63,6 +64,8 @@ WORKERS = ["-n", str(4 * (os.cpu_count() or 1)), "--dist", "worksteal"]
 TEST_ENV = {"HYPOTHESIS_PROFILE": "ci", "PYTHONDONTWRITEBYTECODE": ""}
 # What makes the tests hand every client an httpx2 client (tests/conftest.py).
 HTTPX2_ENV = {"IDEOGRAM_CHARACTER_HTTP_LIBRARY": "httpx2"}
+# Tests that use both httpx and httpx2: a run without the httpx2 extra leaves them out.
+HTTP_CLIENTS_TESTS = "tests/facade/test_http_clients.py"
 # tests/codegen checks tools/ (the generator, specdiff, unasync, the package's build), which run
 # on one Python: the `tools` session runs them once, not once per claimed Python.
 TOOLS_TESTS = "tests/codegen"
@@ -110,7 +113,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install(
         "-e",
-        ".[cli,redis,otel,httpx2]",
+        ".[cli,redis,otel,mcp,httpx2]",
         *group("typecheck"),
         *group("test"),
         *group("otel-sdk"),
@@ -121,7 +124,7 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    session.install("-e", ".[cli,redis,otel,httpx2]", *group("test"), *group("otel-sdk"))
+    session.install("-e", ".[cli,redis,otel,mcp,httpx2]", *group("test"), *group("otel-sdk"))
     session.run("pytest", *WORKERS, f"--ignore={TOOLS_TESTS}", *session.posargs, env=TEST_ENV)
 
 
@@ -158,7 +161,7 @@ def busy(session: nox.Session) -> None:
     """The tests while as many busy-looping processes as there are cores keep every core busy:
     a test that depends on how fast the machine is fails here. Not part of the default run;
     .ci/run runs it once."""
-    session.install("-e", ".[cli,redis,otel,httpx2]", *group("test"), *group("otel-sdk"))
+    session.install("-e", ".[cli,redis,otel,mcp,httpx2]", *group("test"), *group("otel-sdk"))
     spinners = [
         subprocess.Popen([sys.executable, "-c", "while True: pass"])
         for _ in range(os.cpu_count() or 1)
@@ -171,45 +174,77 @@ def busy(session: nox.Session) -> None:
             spinner.wait()
 
 
-def lowest_versions(*extras: str) -> list[str]:
-    """`name==X` for each runtime dependency (with no `extras`) or each dependency of the
-    given extras, X its `>=` bound in pyproject.toml."""
+# `nox -s lowest` runs three times per Python. The httpx2 extra's run and the MCP server's are
+# apart because their lower bounds cannot be installed beside the others': httpx2 (mcp's too)
+# needs h11>=0.16, which no httpcore that httpx 0.24 takes accepts (httpcore 1.0.9 is the
+# first; httpx 0.25.1 the first to take httpcore 1.x), and mcp needs opentelemetry-api>=1.28.
+# So those runs raise httpx to 0.25.1, the lowest that installs beside httpx2, and the MCP run
+# leaves the redis and otel extras out. The httpx2 run hands every client an httpx2 client.
+LIBRARY_TESTS = ("tests/facade", "tests/fake", "tests/cli")
+LOWEST_RUNS: dict[str, tuple[tuple[str, ...], dict[str, str], tuple[str, ...]]] = {
+    # run: (extras, floors above the ranges' bounds, test folders)
+    "library": (("cli", "redis", "otel"), {}, LIBRARY_TESTS),
+    "httpx2": (("cli", "redis", "otel", "httpx2"), {"httpx": "0.25.1"}, LIBRARY_TESTS),
+    "mcp": (("cli", "mcp"), {"httpx": "0.25.1"}, ("tests/mcp",)),
+}
+
+
+def lowest_versions(extras: tuple[str, ...], floors: dict[str, str]) -> list[str]:
+    """`name==X` for each runtime dependency and each of `extras`' dependencies, X its `>=`
+    bound in pyproject.toml, or its floor in `floors`."""
     project = PYPROJECT["project"]
     optional = project["optional-dependencies"]
-    requirements = (
-        [r for extra in extras for r in optional[extra]] if extras else project["dependencies"]
-    )
     pins = []
-    for requirement in requirements:
+    for requirement in [*project["dependencies"], *(r for e in extras for r in optional[e])]:
         found = re.match(r"([A-Za-z0-9_.-]+)\s*>=\s*([^,;\s]+)", requirement)
         if found is None:
             raise ValueError(f"{requirement!r} has no lower bound to test")
-        pins.append(f"{found[1]}=={found[2]}")
+        version = floors.get(found[1], found[2])
+        pins.append(f"{found[1]}=={version}")
         if found[1] == "opentelemetry-api":  # the tests' SDK, at the API's version
-            pins.append(f"opentelemetry-sdk=={found[2]}")
+            pins.append(f"opentelemetry-sdk=={version}")
     return pins
 
 
 @nox.session(python=PYTHONS)
-def lowest(session: nox.Session) -> None:
-    """The facade, fake and CLI tests with the lowest versions the dependency ranges allow:
-    the lower bounds in pyproject.toml must be true on every claimed Python. The tests marked
-    slow (several processes, real timers) use each dependency as the others do, so they are
-    left to the tests sessions.
-
-    Twice: the runtime dependencies and the cli, redis and otel extras at their bounds, without
-    httpx2; then the httpx2 extra at its bounds (httpx2, and the oldest httpx that installs
-    beside it: pyproject.toml says why), the same tests through httpx2 clients, as `httpx2`."""
-    session.install(*lowest_versions(), *lowest_versions("cli", "redis", "otel"), *group("test"))
+@nox.parametrize("run", list(LOWEST_RUNS))
+def lowest(session: nox.Session, run: str) -> None:
+    """The facade, fake and CLI tests (a second time through httpx2 clients), then the MCP
+    server's, with the lowest versions the dependency ranges allow: the lower bounds in
+    pyproject.toml must be true on every claimed Python. The tests marked slow (several
+    processes, real timers) use each dependency as the others do, so they are left to the
+    tests sessions."""
+    extras, floors, folders = LOWEST_RUNS[run]
+    session.install(*lowest_versions(extras, floors), *group("test"))
     session.install("--no-deps", ".")
     session.run("python", "-m", "pip", "freeze")
-    tests = ["-m", "not slow and not docs", "tests/facade", "tests/fake", "tests/cli"]
-    # test_http_clients uses both libraries: it runs in the second round.
-    without = "--ignore=tests/facade/test_http_clients.py"
-    session.run("pytest", *WORKERS, *tests, without, *session.posargs, env=TEST_ENV)
-    session.install(*lowest_versions("httpx2"))
-    session.run("python", "-m", "pip", "freeze")
-    session.run("pytest", *WORKERS, *tests, *session.posargs, env={**TEST_ENV, **HTTPX2_ENV})
+    marks = ["-m", "not slow and not docs and not node"]
+    with_httpx2 = "httpx2" in extras
+    left_out = [] if with_httpx2 else [f"--ignore={HTTP_CLIENTS_TESTS}"]
+    env = {**TEST_ENV, **HTTPX2_ENV} if with_httpx2 else TEST_ENV
+    session.run("pytest", *WORKERS, *marks, *folders, *left_out, *session.posargs, env=env)
+
+
+@nox.session(python=PYTHON)
+def inspector(session: nox.Session) -> None:
+    """`ideogram-character mcp` driven by the official MCP inspector's command-line mode, in
+    node (tests marked node): the npm package @modelcontextprotocol/inspector, installed from
+    tests/mcp/inspector/'s lock file into .nox. node and npm must be on PATH (the inspector
+    declares node >= 22; its command-line mode works on 20, and npm only warns)."""
+    for tool in ("node", "npm"):
+        if shutil.which(tool) is None:
+            session.error(f"the inspector runs in node: install node and npm ({tool} is missing)")
+    folder = os.path.abspath(os.path.join(session.create_tmp(), "inspector"))
+    os.makedirs(folder, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(os.path.join("tests", "mcp", "inspector", name), folder)
+    with session.chdir(folder):
+        session.run("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error", external=True)
+    session.install("-e", ".[mcp]", *group("test"))
+    binary = os.path.join(folder, "node_modules", ".bin", "mcp-inspector")
+    session.run(
+        "pytest", "-m", "node", "tests/mcp", *session.posargs, env={"MCP_INSPECTOR": binary}
+    )
 
 
 @nox.session(python=PYTHON)

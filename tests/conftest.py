@@ -28,6 +28,7 @@ from hypothesis import settings
 
 from ideogram_facade import AsyncCharacterClient, CharacterClient, PollPolicy
 from ideogram_facade import _constants as C
+from ideogram_facade._transport import tls_context
 from ideogram_facade.cli._settings import HTTP_LIBRARY_ENV
 from ideogram_facade.testing import FakeApikley, TaskTiming
 
@@ -68,6 +69,7 @@ def http_client(
         ),
         timeout=module.Timeout(**timeout.as_dict()),
         trust_env=False,
+        verify=tls_context(),  # plain http on loopback: one context for all, made once
         **settings,
     )
 
@@ -180,7 +182,9 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApikley]:
 def http(fake: FakeApikley) -> Iterator[httpx.Client]:
     """Plain httpx with the fake's key: for tests of the fake itself, not through the facade."""
     headers = {"Authorization": f"Bearer {fake.api_key}"}
-    with httpx.Client(base_url=fake.base_url, headers=headers, trust_env=False) as plain:
+    with httpx.Client(
+        base_url=fake.base_url, headers=headers, trust_env=False, verify=tls_context()
+    ) as plain:
         yield plain
 
 

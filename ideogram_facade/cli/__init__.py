@@ -3,9 +3,10 @@
     ideogram-character generate --sandbox "the same man as a 1920s pilot" --reference me.png
     ideogram-character batch prompts.jsonl --out shots/ --concurrency 8
 
-Commands: generate, submit, status, wait, download, credits, upload, batch, tasks, resume;
-each takes --sandbox (an in-process fake service: no key, no network) and --json. The key comes from
-APIKLEY_API_KEY and is never printed. rich (the `cli` extra) draws the live status line,
+Commands: generate, submit, status, wait, download, credits, upload, batch, tasks, resume,
+and mcp (a Model Context Protocol server for AI agents, with the `mcp` extra); each takes
+--sandbox (an in-process fake service: no key, no network), and all but mcp --json. The key
+comes from APIKLEY_API_KEY and is never printed. rich (the `cli` extra) draws the live status line,
 the progress bar and the tables; without it the same information comes as plain lines.
 docs/cli.md is the manual.
 
@@ -57,7 +58,7 @@ DEBUG_ENV = "IDEOGRAM_CHARACTER_DEBUG"
 def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
     # Imported on use: `--help` and usage errors stay fast and need no client. (Not named
     # `_commands`: importing the submodule of that name would replace it on the package.)
-    from . import _batch, _commands
+    from . import _batch, _commands, _mcp
 
     return {
         "generate": _commands.generate,
@@ -70,6 +71,7 @@ def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
         "batch": _batch.batch,
         "tasks": _commands.tasks,
         "resume": _commands.resume,
+        "mcp": _mcp.serve,
     }
 
 

@@ -441,4 +441,46 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("journal", type=Path, metavar="JOURNAL", help="the journal file")
     _out(resume, required=True)
     _timeout(resume)
+
+    _mcp(commands)
     return parser
+
+
+def _mcp(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    summary = "serve the models to AI agents over the Model Context Protocol (needs the mcp extra)"
+    mcp = commands.add_parser(
+        "mcp",
+        help=summary,
+        description=summary + ": on stdio for an MCP client to start, or on streamable HTTP. "
+        "Each task the service accepts is in the journal before its tool answers. The "
+        'manual: the reference site\'s "MCP server" page.',
+        parents=[_common(json_output=False)],
+        epilog=EXIT_CODES + MORE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    mcp.add_argument(
+        "--http",
+        metavar="HOST:PORT",
+        help="serve streamable HTTP at http://HOST:PORT/mcp instead of stdio; a loopback HOST "
+        "(127.0.0.1, localhost, [::1]) unless --allow-remote; port 0 takes a free one",
+    )
+    mcp.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="let --http listen on a host other hosts can reach: the server has no "
+        "authentication, so anyone who reaches it can spend the account's credits",
+    )
+    mcp.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="folder for the images, created if missing (default: mcp/ in the user's data "
+        "folder, mcp-sandbox/ with --sandbox)",
+    )
+    mcp.add_argument(
+        "--journal",
+        type=Path,
+        metavar="PATH",
+        help="the task journal (SQLite) that records every accepted task (default: "
+        "ideogram-character-mcp-journal.sqlite3 in --out); one server at a time",
+    )

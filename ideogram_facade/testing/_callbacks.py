@@ -24,6 +24,7 @@ import httpx
 
 from ideogram_facade._hosts import is_loopback
 from ideogram_facade._signing import sign_callback
+from ideogram_facade._transport import tls_context
 from ideogram_facade.testing._records import CallbackDelivery, DeliveryLog
 from ideogram_facade.testing._server import ServerThread
 from ideogram_facade.testing._tasks import Task
@@ -83,7 +84,9 @@ class CallbackDispatcher:
             return
         if self._client is None:
             # trust_env=False: a proxy from the environment must not see loopback callbacks.
-            self._client = httpx.AsyncClient(timeout=self._timeout, trust_env=False)
+            self._client = httpx.AsyncClient(
+                timeout=self._timeout, trust_env=False, verify=tls_context()
+            )
         try:
             answer = await self._client.post(url, content=json.dumps(payload), headers=headers)
         except httpx.HTTPError as error:

@@ -32,6 +32,7 @@ from ideogram_facade._endpoints import (
     Endpoint,
 )
 from ideogram_facade._hosts import is_loopback
+from ideogram_facade._transport import tls_context
 from ideogram_facade.testing._envelope import parse_json_body, upload_envelope
 from ideogram_facade.testing._schema import request_schema, validate
 from ideogram_facade.testing._wire import Response
@@ -162,7 +163,9 @@ class Uploads:
 
     async def _fetch_and_store(self, url: str, upload_path: str, name: object) -> Response:
         try:
-            async with httpx.AsyncClient(timeout=self._fetch_timeout, trust_env=False) as client:
+            async with httpx.AsyncClient(
+                timeout=self._fetch_timeout, trust_env=False, verify=tls_context()
+            ) as client:
                 answer = await client.get(url)
         except httpx.HTTPError as error:
             return upload_envelope(400, f"could not download fileUrl: {error!r}")

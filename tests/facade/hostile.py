@@ -77,6 +77,9 @@ class HostileServer:
         self._lifetime = lifetime
         self._stop = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
+        # Set here, not in the accept thread: a test that is over before that thread first
+        # runs closes the listener under it.
+        self._listener.settimeout(0.1)
         self._threads: list[threading.Thread] = []
         self.requests: list[RawRequest] = []
         self.bytes_sent = 0
@@ -103,7 +106,6 @@ class HostileServer:
             thread.join(timeout=5)
 
     def _accept(self) -> None:
-        self._listener.settimeout(0.1)
         while not self._stop.is_set():
             try:
                 connection, _ = self._listener.accept()

@@ -6,8 +6,10 @@ import asyncio
 import logging
 import signal
 import socket
+import ssl
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +37,7 @@ from ideogram_facade import (
     TaskTimeoutError,
     UnexpectedResponseError,
 )
+from ideogram_facade._transport import tls_context
 from ideogram_facade.testing import FakeApikley, Fault, TaskTiming
 from tests.conftest import Guarded
 
@@ -493,3 +496,17 @@ def test_ctrl_c_during_a_sync_wait_stops_at_once_and_names_the_task(fake: FakeAp
         client.close()
     (task_id,) = fake.tasks
     assert any(f"wait({task_id!r})" in note for note in info.value.__notes__)
+
+
+def test_clients_share_one_tls_context_until_the_certificate_settings_change(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Loading the CA bundle costs ~20 ms of CPU per client; made once, it is shared.
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR", "SSLKEYLOGFILE"):
+        monkeypatch.delenv(name, raising=False)
+    first = tls_context()
+    assert tls_context() is first
+    assert first.verify_mode is ssl.CERT_REQUIRED
+    assert first.check_hostname
+    monkeypatch.setenv("SSLKEYLOGFILE", str(tmp_path / "keys.log"))
+    assert tls_context() is not first  # httpx would make a context that logs keys

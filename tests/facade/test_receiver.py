@@ -21,6 +21,7 @@ import pytest
 
 from ideogram_facade import AsyncCharacterClient, CharacterClient, PollPolicy, Task, TaskState
 from ideogram_facade import _constants as C
+from ideogram_facade._transport import tls_context
 from ideogram_facade.callbacks import asgi_app, sign_callback, wsgi_app
 from ideogram_facade.testing import FakeApikley, Fault, TaskTiming
 from tests.conftest import SECRETS, Guarded
@@ -52,7 +53,9 @@ class Receiving:
             self._serve_wsgi(client.inner, secret)
         else:
             self._serve_asgi(client, secret)
-        self.http = httpx.Client(base_url=self.url, trust_env=False, timeout=10)
+        self.http = httpx.Client(
+            base_url=self.url, trust_env=False, verify=tls_context(), timeout=10
+        )
 
     def _serve_wsgi(self, inner: CharacterClient, secret: str | list[str]) -> None:
         server = WsgiServer(wsgi_app(secret, inner, on_task=self.tasks.append))

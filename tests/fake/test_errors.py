@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from ideogram_facade import _endpoints
+from ideogram_facade._transport import tls_context
 from ideogram_facade.testing import FakeApikley, ManualClock, TaskTiming
 
 CREATE = "/api/v1/jobs/createTask"
@@ -27,7 +28,9 @@ def create_body(**overrides: Any) -> dict[str, Any]:
 
 def authed(fake: FakeApikley) -> httpx.Client:
     headers = {"Authorization": f"Bearer {fake.api_key}"}
-    return httpx.Client(base_url=fake.base_url, headers=headers, trust_env=False)
+    return httpx.Client(
+        base_url=fake.base_url, headers=headers, trust_env=False, verify=tls_context()
+    )
 
 
 @pytest.fixture
@@ -110,7 +113,12 @@ def test_missing_or_wrong_key_is_http_200_with_code_401(
 ) -> None:
     headers = {"Authorization": header} if header is not None else {}
     answer = httpx.request(
-        method, fake.base_url + path, headers=headers, json=create_body(), trust_env=False
+        method,
+        fake.base_url + path,
+        headers=headers,
+        json=create_body(),
+        trust_env=False,
+        verify=tls_context(),
     )
     assert answer.status_code == 200
     assert answer.json() == {"code": 401, "msg": answer.json()["msg"], "data": None}
@@ -119,7 +127,9 @@ def test_missing_or_wrong_key_is_http_200_with_code_401(
 
 def test_auth_error_can_be_a_real_http_401() -> None:
     with FakeApikley(auth_error_as_http_status=True) as fake:
-        answer = httpx.get(fake.base_url + "/api/v1/chat/credit", trust_env=False)
+        answer = httpx.get(
+            fake.base_url + "/api/v1/chat/credit", trust_env=False, verify=tls_context()
+        )
         assert answer.status_code == 401
         assert answer.json()["code"] == 401
 

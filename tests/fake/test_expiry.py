@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from ideogram_facade._transport import tls_context
 from ideogram_facade.testing import FakeApikley, Fault, ManualClock, TaskTiming
 
 BODY = {
@@ -35,7 +36,7 @@ def result_urls(http: httpx.Client) -> list[str]:
 
 
 def get(url: str) -> httpx.Response:
-    return httpx.get(url, trust_env=False)
+    return httpx.get(url, trust_env=False, verify=tls_context())
 
 
 def test_expired_urls_answer_403_and_refresh_gives_a_working_one(
@@ -82,7 +83,9 @@ def test_urls_expire_after_their_ttl_on_the_fake_clock() -> None:
     clock = ManualClock()
     with FakeApikley(clock=clock, timing=TaskTiming.instant(), result_url_ttl=60) as fake:
         headers = {"Authorization": f"Bearer {fake.api_key}"}
-        with httpx.Client(base_url=fake.base_url, headers=headers, trust_env=False) as http:
+        with httpx.Client(
+            base_url=fake.base_url, headers=headers, trust_env=False, verify=tls_context()
+        ) as http:
             url = result_urls(http)[0]
             clock.advance(60)
             assert get(url).status_code == 200

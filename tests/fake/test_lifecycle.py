@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ideogram_facade._transport import tls_context
 from ideogram_facade.testing import FakeApikley, Fault, ManualClock, TaskTiming
 from ideogram_facade.testing.__main__ import main as serve_main
 
@@ -27,7 +28,9 @@ BODY = {
 
 def client_for(fake: FakeApikley, key: str | None = None) -> httpx.Client:
     headers = {"Authorization": f"Bearer {key or fake.api_key}"}
-    return httpx.Client(base_url=fake.base_url, headers=headers, trust_env=False)
+    return httpx.Client(
+        base_url=fake.base_url, headers=headers, trust_env=False, verify=tls_context()
+    )
 
 
 def create(client: httpx.Client) -> str:
@@ -90,7 +93,7 @@ def test_counters_and_request_records() -> None:
         task_id = create(client)
         for _ in range(3):
             record(client, task_id)
-        httpx.get(fake.base_url + "/api/v1/chat/credit", trust_env=False)
+        httpx.get(fake.base_url + "/api/v1/chat/credit", trust_env=False, verify=tls_context())
         assert (fake.creates_received, fake.creates_accepted) == (2, 1)
         assert fake.polls(task_id) == 3
         assert fake.polls("task_other") == 0
@@ -166,14 +169,16 @@ def test_start_stop_and_restart_errors() -> None:
     fake.stop()
     assert "stopped" in repr(fake)
     with pytest.raises(httpx.ConnectError):
-        httpx.get(url + "/api/v1/chat/credit", trust_env=False)
+        httpx.get(url + "/api/v1/chat/credit", trust_env=False, verify=tls_context())
 
 
 def test_async_context_manager() -> None:
     async def scenario() -> int:
         async with FakeApikley(timing=TaskTiming.instant()) as fake:
             headers = {"Authorization": f"Bearer {fake.api_key}"}
-            async with httpx.AsyncClient(base_url=fake.base_url, headers=headers) as client:
+            async with httpx.AsyncClient(
+                base_url=fake.base_url, headers=headers, verify=tls_context()
+            ) as client:
                 answers = await asyncio.gather(
                     *(client.post("/api/v1/jobs/createTask", json=BODY) for _ in range(20))
                 )
@@ -203,6 +208,7 @@ def test_serve_command_prints_url_and_key_as_json() -> None:
                 line["base_url"] + "/api/v1/chat/credit",
                 headers={"Authorization": "Bearer k-1"},
                 trust_env=False,
+                verify=tls_context(),
             )
             assert answer.json()["code"] == 200
         finally:

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ideogram_facade._transport import tls_context
 from ideogram_facade.testing import FakeApikley
 
 # importorskip: jsonschema is a test-only tool, typed as Any here (it ships no stubs).
@@ -29,7 +30,9 @@ def fake() -> Iterator[FakeApikley]:
 @pytest.fixture
 def http(fake: FakeApikley) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Bearer {fake.api_key}"}
-    with httpx.Client(base_url=fake.upload_base_url, headers=headers, trust_env=False) as client:
+    with httpx.Client(
+        base_url=fake.upload_base_url, headers=headers, trust_env=False, verify=tls_context()
+    ) as client:
         yield client
 
 
@@ -51,7 +54,9 @@ def check_shape(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 def download(url: str) -> httpx.Response:
-    return httpx.get(url, trust_env=False)  # no Authorization: download URLs are public
+    return httpx.get(
+        url, trust_env=False, verify=tls_context()
+    )  # no Authorization: download URLs are public
 
 
 def test_stream_upload_is_stored_and_served_back(fake: FakeApikley, http: httpx.Client) -> None:
@@ -165,6 +170,7 @@ def test_uploads_need_the_key(fake: FakeApikley) -> None:
         fake.upload_base_url + "/api/file-base64-upload",
         json={"base64Data": "eA==", "uploadPath": "p"},
         trust_env=False,
+        verify=tls_context(),
     )
     assert answer.status_code == 200
     assert (answer.json()["success"], answer.json()["code"]) == (False, 401)

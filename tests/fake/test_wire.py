@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from ideogram_facade import _endpoints
+from ideogram_facade._transport import tls_context
 from ideogram_facade.testing import FakeApikley, ManualClock, TaskTiming
 
 # importorskip: jsonschema is a test-only tool, typed as Any here (it ships no stubs).
@@ -120,7 +121,8 @@ def test_create_poll_download_follows_the_spec(fake: FakeApikley, http: httpx.Cl
     urls = json.loads(data["resultJson"])["resultUrls"]
     assert len(urls) == 2
     for url in urls:
-        image = httpx.get(url, trust_env=False)  # no Authorization: result URLs are public
+        # No Authorization: result URLs are public.
+        image = httpx.get(url, trust_env=False, verify=tls_context())
         assert image.status_code == 200
         assert image.headers["content-type"] == "image/png"
         assert read_png(image.content) == (128, 128)
@@ -129,7 +131,9 @@ def test_create_poll_download_follows_the_spec(fake: FakeApikley, http: httpx.Cl
 def test_unfinished_task_has_no_result_and_no_complete_time() -> None:
     with FakeApikley(clock=ManualClock(), timing=TaskTiming(0, 0, 1)) as fake:
         headers = {"Authorization": f"Bearer {fake.api_key}"}
-        with httpx.Client(base_url=fake.base_url, headers=headers, trust_env=False) as http:
+        with httpx.Client(
+            base_url=fake.base_url, headers=headers, trust_env=False, verify=tls_context()
+        ) as http:
             task_id = create_task(http)
             answer = http.get("/api/v1/jobs/recordInfo", params={"taskId": task_id}).json()
     check_against_spec_except_null_complete_time(answer)
@@ -163,7 +167,7 @@ def test_image_shape_follows_image_size(
 ) -> None:
     _, done = poll_until_done(http, create_task(http, image_size=image_size))
     (url,) = json.loads(done["data"]["resultJson"])["resultUrls"]
-    width, height = read_png(httpx.get(url, trust_env=False).content)
+    width, height = read_png(httpx.get(url, trust_env=False, verify=tls_context()).content)
     assert width * ratio[1] == height * ratio[0]
     assert max(width, height) <= 128
 
@@ -173,7 +177,7 @@ def test_square_hd_is_larger_than_square(http: httpx.Client) -> None:
     for image_size in ("square", "square_hd"):
         _, done = poll_until_done(http, create_task(http, image_size=image_size))
         (url,) = json.loads(done["data"]["resultJson"])["resultUrls"]
-        sizes.append(read_png(httpx.get(url, trust_env=False).content))
+        sizes.append(read_png(httpx.get(url, trust_env=False, verify=tls_context()).content))
     assert sizes[1][0] > sizes[0][0]
 
 
@@ -181,7 +185,7 @@ def test_pixels_are_deterministic_from_prompt_seed_and_index(http: httpx.Client)
     def images(**overrides: Any) -> list[bytes]:
         _, done = poll_until_done(http, create_task(http, num_images="2", **overrides))
         urls = json.loads(done["data"]["resultJson"])["resultUrls"]
-        return [httpx.get(url, trust_env=False).content for url in urls]
+        return [httpx.get(url, trust_env=False, verify=tls_context()).content for url in urls]
 
     first = images(seed=7)
     assert images(seed=7) == first
@@ -198,7 +202,7 @@ def test_credit_and_download_url_follow_the_spec(fake: FakeApikley, http: httpx.
     (url,) = json.loads(done["data"]["resultJson"])["resultUrls"]
     fresh = http.post("/api/v1/common/download-url", json={"url": url}).json()
     check_against_spec(fresh, "common-api/common-api.json", "/api/v1/common/download-url", "post")
-    assert httpx.get(fresh["data"], trust_env=False).status_code == 200
+    assert httpx.get(fresh["data"], trust_env=False, verify=tls_context()).status_code == 200
     assert http.get("/api/v1/chat/credit").json()["data"] == 990
 
 
@@ -225,6 +229,8 @@ def test_a_wrong_method_is_405_naming_the_endpoints_method_in_allow(
 ) -> None:
     base_url = fake.upload_base_url if endpoint.upload else fake.base_url
     headers = {"Authorization": f"Bearer {fake.api_key}"}
-    answer = httpx.delete(base_url + endpoint.path, headers=headers, trust_env=False)
+    answer = httpx.delete(
+        base_url + endpoint.path, headers=headers, trust_env=False, verify=tls_context()
+    )
     assert answer.status_code == 405
     assert answer.headers["Allow"] == endpoint.method
