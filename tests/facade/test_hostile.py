@@ -21,6 +21,7 @@ import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -511,7 +512,7 @@ def network(
     """A client of a public API whose HTTP goes through a `Network` of the test's own, where
     the given public-looking names are a loopback server."""
     kind = request.node.callspec.params["make_client"]
-    made: list[tuple[Guarded, httpx.Client | httpx.AsyncClient]] = []
+    made: list[tuple[Guarded, Any]] = []
 
     def start(*names: str) -> tuple[Guarded, Network]:
         routes = Network(*names)
@@ -528,7 +529,7 @@ def network(
 
     yield start
     for client, http in made:
-        if isinstance(http, httpx.Client):
+        if kind == "sync":
             http.close()
         else:
             client.run(http.aclose())
