@@ -39,11 +39,12 @@ from ._journal import Journal, JournalEntry, for_client
 from ._models import NOT_GIVEN, Budget, NotGiven, OnUpdate, PollPolicy, RateLimit, Task
 from ._options import MODEL
 from ._tracing import Tracing
-from ._transport import async_client
+from ._transport import as_timeout, async_client, async_http
 from ._wake import AsyncWakers
 from ._wire import HttpResponse
 
 if TYPE_CHECKING:
+    import httpx2
     from opentelemetry.trace import TracerProvider
 
 T = TypeVar("T")
@@ -57,10 +58,12 @@ class AsyncCharacterClient:
     APIKLEY_BASE_URL, else https://api.apikley.ru), `upload_base_url`, `timeout` per HTTP
     request (its largest part also bounds each request as a whole: connect, send and the whole
     answer), `max_retries` per request, `poll` (when `wait()` polls), `rate_limit` (None turns
-    client-side limiting off), `http_client` (used as is, and not closed by this client),
-    `allow_insecure` (permit plain http to a non-loopback host), `max_answer_bytes` (an API
-    answer longer than this is not read), `allow_private_urls` (download from, and call back to,
-    hosts on this machine or a private network; on by itself when `base_url` is such a host),
+    client-side limiting off), `http_client` (an `httpx.AsyncClient`, or with the httpx2 extra an
+    `httpx2.AsyncClient`: its transport, proxies and certificates are kept, and this client does
+    not close it), `allow_insecure` (permit plain http to a non-loopback host),
+    `max_answer_bytes` (an API answer longer than this is not read), `allow_private_urls`
+    (download from, and call back to, hosts on this machine or a private network; on by itself
+    when `base_url` is such a host),
     `sandbox` (run against an in-process fake service: no key, no network, no charge),
     `max_in_flight` (at most this many requests at once, the size of the client's own pool and
     of httpx's default one; the others wait their turn in order, and that wait does not count
@@ -82,11 +85,11 @@ class AsyncCharacterClient:
         *,
         base_url: str | None = None,
         upload_base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | httpx2.Timeout | None = None,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
         poll: PollPolicy = PollPolicy(),  # noqa: B008 (frozen, so a shared default is safe)
         rate_limit: RateLimit | None = RateLimit(),  # noqa: B008
-        http_client: httpx.AsyncClient | None = None,
+        http_client: httpx.AsyncClient | httpx2.AsyncClient | None = None,
         allow_insecure: bool = False,
         max_answer_bytes: int = C.MAX_ANSWER_BYTES,
         allow_private_urls: bool = False,
@@ -98,16 +101,19 @@ class AsyncCharacterClient:
         trace_prompts: bool = False,
     ) -> None:
         self._tracing = Tracing(tracer_provider, trace_prompts)
+        # An HTTP client or timeout it cannot use is refused before anything starts.
+        given = async_http(http_client) if http_client is not None else None
+        if timeout is None:
+            timeout = http_client.timeout if http_client is not None else C.DEFAULT_TIMEOUT
+        per_request = as_timeout(timeout)
         self._sandbox = _sandbox.start() if sandbox else None
         if self._sandbox is not None:
             api_key, base_url, upload_base_url = self._sandbox.settings()
-        if timeout is None:
-            timeout = http_client.timeout if http_client is not None else C.DEFAULT_TIMEOUT
         self._core = Core.configure(
             api_key,
             base_url=base_url,
             upload_base_url=upload_base_url,
-            timeout=httpx.Timeout(timeout),
+            timeout=per_request,
             max_retries=max_retries,
             poll=poll,
             rate_limit=rate_limit,
@@ -118,8 +124,11 @@ class AsyncCharacterClient:
         if budget is not None:
             self._core.budget = Ledger(budget)  # makes no connection until its first step
         self._owns_budget = True
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else async_client(C.POOL_LIMITS)
+        # What close() closes: the HTTP client it made, never one it was given.
+        self._own_http: httpx.AsyncClient | None = None
+        if given is None:
+            given = self._own_http = async_client(C.POOL_LIMITS)
+        self._http = given
         self._in_flight = InFlight(max_in_flight)
         self._wakers = AsyncWakers()  # sleeps between polls that a callback can cut short
         # Opened last: it holds a lock until close(), which nothing above can now skip.
@@ -135,7 +144,7 @@ class AsyncCharacterClient:
     def with_options(
         self,
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | httpx2.Timeout | None = None,
         max_retries: int | None = None,
         poll: PollPolicy | None = None,
         rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
@@ -151,12 +160,13 @@ class AsyncCharacterClient:
         """
         child = copy.copy(self)
         child._core = self._core.with_settings(
-            timeout=None if timeout is None else httpx.Timeout(timeout),
+            timeout=None if timeout is None else as_timeout(timeout),
             max_retries=max_retries,
             poll=poll,
             rate_limit=rate_limit,
         )
-        child._owns_http = child._owns_journal = child._owns_budget = False
+        child._own_http = None
+        child._owns_journal = child._owns_budget = False
         child._sandbox = None
         return child
 
@@ -388,8 +398,8 @@ class AsyncCharacterClient:
             self._core.journal.close()
         if self._owns_budget and self._core.budget is not None:
             self._core.budget.close()
-        if self._owns_http:
-            await self._http.aclose()
+        if self._own_http is not None:
+            await self._own_http.aclose()
         if self._sandbox is not None:
             self._sandbox.stop()
 
@@ -473,6 +483,9 @@ class AsyncCharacterClient:
                         files=request.files,
                         headers={**effect.headers, **ACCEPT_HEADERS},
                         timeout=effect.timeout,
+                        # An answer is the flow's to judge, even where a user's http_client
+                        # follows redirects: a 307 would resend a createTask elsewhere.
+                        follow_redirects=False,
                     ) as response:
                         # Raw, and decoded here a step at a time: never past the cap.
                         body = Body(response.headers.get("content-encoding"), effect.max_bytes)

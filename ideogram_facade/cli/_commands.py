@@ -6,7 +6,7 @@ import argparse
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager, suppress
+from contextlib import AbstractContextManager, closing, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -285,7 +285,7 @@ def upload(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _journal_client(args: argparse.Namespace) -> CharacterClient:
+def _journal_client(args: argparse.Namespace) -> AbstractContextManager[CharacterClient]:
     if not args.journal.is_file():
         raise CliError(ExitCode.FILE, f"no journal at {args.journal}")
     return sync_client(args)  # with args.journal

@@ -17,7 +17,7 @@ import pytest
 from ideogram_facade import InvalidRequestError
 from ideogram_facade._inflight import InFlight
 from ideogram_facade.testing import FakeApikley
-from tests.conftest import Guarded
+from tests.conftest import Guarded, http_client
 
 # Many more calls than the cap and the pool: what matters is that they queue, not how many.
 CALLS = 200
@@ -29,18 +29,17 @@ def pooled(
 ) -> Iterator[Callable[..., Guarded]]:
     """`make_client` with an injected http_client of the client's kind and the given pool."""
     kind = request.node.callspec.params["make_client"]
-    made: list[tuple[Guarded, httpx.Client | httpx.AsyncClient]] = []
+    made: list[tuple[Guarded, Any]] = []
 
     def make(limits: httpx.Limits, timeout: httpx.Timeout, **settings: Any) -> Guarded:
-        http_type = httpx.Client if kind == "sync" else httpx.AsyncClient
-        http = http_type(limits=limits, timeout=timeout, trust_env=False)
+        http = http_client(kind, limits=limits, timeout=timeout)
         client = make_client(http_client=http, **settings)
         made.append((client, http))
         return client
 
     yield make
     for client, http in made:  # before make_client closes the async client's loop
-        if isinstance(http, httpx.Client):
+        if kind == "sync":
             http.close()
         else:
             client.run(http.aclose())
