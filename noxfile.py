@@ -113,7 +113,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install(
         "-e",
-        ".[cli,redis,otel,mcp,httpx2]",
+        ".[cli,redis,otel,postgres,mcp,httpx2]",
         *group("typecheck"),
         *group("test"),
         *group("otel-sdk"),
@@ -124,7 +124,9 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    session.install("-e", ".[cli,redis,otel,mcp,httpx2]", *group("test"), *group("otel-sdk"))
+    session.install(
+        "-e", ".[cli,redis,otel,postgres,mcp,httpx2]", *group("test"), *group("otel-sdk")
+    )
     session.run("pytest", *WORKERS, f"--ignore={TOOLS_TESTS}", *session.posargs, env=TEST_ENV)
 
 
@@ -161,7 +163,9 @@ def busy(session: nox.Session) -> None:
     """The tests while as many busy-looping processes as there are cores keep every core busy:
     a test that depends on how fast the machine is fails here. Not part of the default run;
     .ci/run runs it once."""
-    session.install("-e", ".[cli,redis,otel,mcp,httpx2]", *group("test"), *group("otel-sdk"))
+    session.install(
+        "-e", ".[cli,redis,otel,postgres,mcp,httpx2]", *group("test"), *group("otel-sdk")
+    )
     spinners = [
         subprocess.Popen([sys.executable, "-c", "while True: pass"])
         for _ in range(os.cpu_count() or 1)
@@ -183,8 +187,8 @@ def busy(session: nox.Session) -> None:
 LIBRARY_TESTS = ("tests/facade", "tests/fake", "tests/cli")
 LOWEST_RUNS: dict[str, tuple[tuple[str, ...], dict[str, str], tuple[str, ...]]] = {
     # run: (extras, floors above the ranges' bounds, test folders)
-    "library": (("cli", "redis", "otel"), {}, LIBRARY_TESTS),
-    "httpx2": (("cli", "redis", "otel", "httpx2"), {"httpx": "0.25.1"}, LIBRARY_TESTS),
+    "library": (("cli", "redis", "otel", "postgres"), {}, LIBRARY_TESTS),
+    "httpx2": (("cli", "redis", "otel", "postgres", "httpx2"), {"httpx": "0.25.1"}, LIBRARY_TESTS),
     "mcp": (("cli", "mcp"), {"httpx": "0.25.1"}, ("tests/mcp",)),
 }
 
@@ -196,12 +200,13 @@ def lowest_versions(extras: tuple[str, ...], floors: dict[str, str]) -> list[str
     optional = project["optional-dependencies"]
     pins = []
     for requirement in [*project["dependencies"], *(r for e in extras for r in optional[e])]:
-        found = re.match(r"([A-Za-z0-9_.-]+)\s*>=\s*([^,;\s]+)", requirement)
+        found = re.match(r"([A-Za-z0-9_.-]+)(\[[^\]]*\])?\s*>=\s*([^,;\s]+)", requirement)
         if found is None:
             raise ValueError(f"{requirement!r} has no lower bound to test")
-        version = floors.get(found[1], found[2])
-        pins.append(f"{found[1]}=={version}")
-        if found[1] == "opentelemetry-api":  # the tests' SDK, at the API's version
+        name, extra = found[1], found[2] or ""
+        version = floors.get(name, found[3])
+        pins.append(f"{name}{extra}=={version}")
+        if name == "opentelemetry-api":  # the tests' SDK, at the API's version
             pins.append(f"opentelemetry-sdk=={version}")
     return pins
 
@@ -261,7 +266,7 @@ def bench(session: nox.Session) -> None:
     """Issues 7's, 12's and 14's benchmarks against the fake service, written to BENCHMARKS.md
     (~26 min, redis-server on PATH for the shared-limit run);
     `nox -s bench -- --quick` for a short run. Not part of the default run."""
-    session.install("-e", ".[redis]", *group("bench"))
+    session.install("-e", ".[redis,postgres]", *group("bench"))
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 

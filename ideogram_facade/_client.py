@@ -29,6 +29,7 @@ import httpx
 
 from . import _constants as C
 from . import _sandbox, _surface
+from ._budget import Ledger
 from ._core import Core
 from ._deadline import deadline, past_deadline
 from ._decoding import ACCEPT_HEADERS, Body
@@ -37,7 +38,7 @@ from ._exceptions import APIConnectionError, JournalError
 from ._files import PartFile, ReferenceImage, UploadableFile
 from ._inflight import InFlight
 from ._journal import Journal, JournalEntry, for_client
-from ._models import NOT_GIVEN, NotGiven, OnUpdate, PollPolicy, RateLimit, Task
+from ._models import NOT_GIVEN, Budget, NotGiven, OnUpdate, PollPolicy, RateLimit, Task
 from ._options import MODEL
 from ._tracing import Tracing
 from ._transport import as_timeout, sync_client, sync_http
@@ -72,7 +73,9 @@ class CharacterClient:
     `journal` (an SQLite file where every task this client creates is recorded before
     `submit()` returns, with its later states and saved files: `unfinished()` and `resume()`
     read it, in this process or the next one; one process at a time; a sandbox's tasks go in
-    a journal of their own), `tracer_provider` (where
+    a journal of their own), `budget` (a `Budget`: at most `max_credits` consumed by the tasks
+    of every process sharing its storage; a submit that would pass it raises
+    `BudgetExceededError` and sends nothing), `tracer_provider` (where
     OpenTelemetry spans go; by default the program's global provider, if it set one, and no
     spans otherwise), `trace_prompts` (add each prompt to its span; off, as prompts may be
     private).
@@ -95,6 +98,7 @@ class CharacterClient:
         sandbox: bool = False,
         max_in_flight: int = C.MAX_IN_FLIGHT,
         journal: str | os.PathLike[str] | Journal | None = None,
+        budget: Budget | None = None,
         tracer_provider: TracerProvider | None = None,
         trace_prompts: bool = False,
     ) -> None:
@@ -119,6 +123,9 @@ class CharacterClient:
             max_answer_bytes=max_answer_bytes,
             allow_private_urls=allow_private_urls,
         )
+        if budget is not None:
+            self._core.budget = Ledger(budget)  # makes no connection until its first step
+        self._owns_budget = True
         # What close() closes: the HTTP client it made, never one it was given.
         self._own_http: httpx.Client | None = None
         if given is None:
@@ -161,7 +168,7 @@ class CharacterClient:
             rate_limit=rate_limit,
         )
         child._own_http = None
-        child._owns_journal = False
+        child._owns_journal = child._owns_budget = False
         child._sandbox = None
         return child
 
@@ -386,10 +393,13 @@ class CharacterClient:
 
     def close(self) -> None:
         """Close what this client made: its HTTP client (not an `http_client` it was given),
-        its journal (not an open `Journal` it was given) and its sandbox. A `with_options()`
-        client owns none of them; closing it leaves its parent working."""
+        its journal (not an open `Journal` it was given), its budget storage's connections and
+        its sandbox. A `with_options()` client owns none of them; closing it leaves its parent
+        working."""
         if self._owns_journal and self._core.journal is not None:
             self._core.journal.close()
+        if self._owns_budget and self._core.budget is not None:
+            self._core.budget.close()
         if self._own_http is not None:
             self._own_http.close()
         if self._sandbox is not None:
@@ -462,7 +472,10 @@ class CharacterClient:
     def _send(self, effect: Send) -> HttpResponse | Exception:
         request = effect.request
         try:
-            with self._in_flight.slot(effect.deadline, effect.until) as ends:
+            # A request that names a task (a poll) is for a task that exists: it goes before
+            # new work (_inflight).
+            ongoing = effect.task_id is not None
+            with self._in_flight.slot(effect.deadline, effect.until, ongoing) as ends:
                 with deadline(ends):
                     with self._http.stream(
                         request.method,
@@ -513,7 +526,7 @@ class CharacterClient:
     def _fetch(self, effect: Fetch) -> Fetched | Exception:
         part = None
         try:
-            with self._in_flight.slot(effect.deadline, None) as ends:
+            with self._in_flight.slot(effect.deadline, None, ongoing=True) as ends:
                 with deadline(ends):
                     with self._http.stream(
                         "GET",

@@ -8,6 +8,7 @@ import os
 import urllib.parse
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import attrs
@@ -16,7 +17,7 @@ from . import _constants as C
 from ._exceptions import InvalidRequestError, register_secret
 from ._task_state import TaskState
 
-__all__ = ["PollPolicy", "RateLimit", "Task", "TaskState"]
+__all__ = ["Budget", "PollPolicy", "RateLimit", "Task", "TaskState"]
 
 
 class NotGiven(enum.Enum):
@@ -177,21 +178,90 @@ class RateLimit:
         )
 
 
-class Storage(NamedTuple):
-    """A parsed `RateLimit.storage`: `location` is what to open, `shown` is safe to print."""
+CostTable = Mapping[tuple[str, str], float]
 
-    kind: str  # "memory", "sqlite" or "redis"
+
+def _costs(value: CostTable | None) -> CostTable:
+    """The user's `Budget.costs`, checked: credits per image by (model, rendering speed)."""
+    table: dict[tuple[str, str], float] = {}
+    for key, credits in (value or {}).items():
+        if not (isinstance(key, tuple) and len(key) == 2 and all(isinstance(k, str) for k in key)):
+            raise InvalidRequestError(
+                f"Budget.costs keys are (model, rendering_speed) pairs, e.g. "
+                f"('ideogram/character', 'QUALITY'); got {key!r}"
+            )
+        if isinstance(credits, bool) or not isinstance(credits, int | float) or not credits >= 0:
+            raise InvalidRequestError(
+                f"Budget.costs[{key!r}] must be a number of credits >= 0; got {credits!r}"
+            )
+        table[key] = float(credits)
+    return MappingProxyType(table)
+
+
+@attrs.frozen(eq=False)
+class Budget:
+    """A cap on the credits that the tasks of every process sharing `storage` consume together.
+
+        CharacterClient(budget=Budget(max_credits=5000, storage="sqlite:///var/lib/app/budget.db"))
+
+    Each submit reserves its cost before createTask is sent, and a submit that would take the
+    spent and reserved credits past `max_credits` raises `BudgetExceededError` instead, with
+    nothing uploaded or sent. When a task ends, its reservation is settled at the
+    `creditsConsumed` the service reports for it, by whichever client sharing the storage reads
+    its end (a failed task that consumed nothing frees it). A submit whose answer was lost keeps
+    its reservation for good: that task may exist and be paid for.
+
+    A reservation is the task's number of images times the credits per image of its model and
+    rendering speed: `costs` (`{("ideogram/character", "QUALITY"): 40}`) over the client's
+    table (README "A credit budget"; the service publishes no prices, so the table is a guess
+    meant to err high: set `costs` to what your tasks consume). The storage keeps the last cost
+    consumed by an ended task of each (model, speed, images), and reserves that when it is
+    higher. So the budget holds as long as no task costs more than the most its kind was seen
+    or estimated to.
+
+    `storage` is where the spent and reserved credits live, as for `RateLimit`:
+    `"memory://"` (this client), `"sqlite:///ABSOLUTE/PATH"` (the processes of one host),
+    `"redis://HOST:PORT/DB"` or `"postgresql://USER:PASSWORD@HOST/DATABASE"` (any number of
+    hosts; the `redis` and `postgres` extras). One storage holds one budget; every process
+    sharing it must give the same `max_credits`. If the storage cannot be reached, submits
+    fail with `APIConnectionError` rather than spend unchecked.
+    """
+
+    max_credits: float
+    storage: str = "memory://"
+    costs: CostTable = attrs.field(default=None, converter=_costs)
+
+    def __attrs_post_init__(self) -> None:
+        credits = self.max_credits
+        if isinstance(credits, bool) or not isinstance(credits, int | float) or not credits >= 0:
+            raise InvalidRequestError(
+                f"Budget.max_credits must be a number of credits >= 0; got {credits!r}"
+            )
+        parse_storage(self.storage, "Budget.storage", postgres=True)
+
+    def __repr__(self) -> str:
+        shown = parse_storage(self.storage, "Budget.storage", postgres=True).shown
+        return f"Budget(max_credits={self.max_credits:g}, storage={shown!r})"
+
+
+class Storage(NamedTuple):
+    """A parsed storage URI: `location` is what to open, `shown` is safe to print."""
+
+    kind: str  # "memory", "sqlite", "redis" or "postgresql"
     location: str
     shown: str
 
 
 STORAGE_FORMS = "memory://, sqlite:///ABSOLUTE/PATH or redis://HOST:PORT/DB (rediss:// for TLS)"
+POSTGRES_FORM = "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
 
 
-def parse_storage(uri: str) -> Storage:
-    """Check a `RateLimit.storage` URI; a password in it is registered as a secret."""
+def parse_storage(uri: str, what: str = "RateLimit.storage", postgres: bool = False) -> Storage:
+    """Check a storage URI (`what` names the setting in messages; `postgres`: it may be a
+    PostgreSQL database); a password in it is registered as a secret."""
+    forms = f"{STORAGE_FORMS} or {POSTGRES_FORM}" if postgres else STORAGE_FORMS
     if not isinstance(uri, str):
-        raise InvalidRequestError(f"RateLimit.storage must be a str: {STORAGE_FORMS}")
+        raise InvalidRequestError(f"{what} must be a str: {forms}")
     if uri == "memory://":
         return Storage("memory", uri, uri)
     parts = urllib.parse.urlsplit(uri)
@@ -200,11 +270,13 @@ def parse_storage(uri: str) -> Storage:
         named = os.path.isabs(path) and os.path.basename(path)
         if parts.netloc or parts.query or parts.fragment or not named:
             raise InvalidRequestError(
-                f"RateLimit.storage {uri!r}: a sqlite storage is sqlite:// and an absolute path "
+                f"{what} {uri!r}: a sqlite storage is sqlite:// and an absolute path "
                 "(sqlite:///var/lib/app/limits.db), the same file in every process"
             )
         return Storage("sqlite", path, uri)
-    if parts.scheme in ("redis", "rediss"):
+    if parts.scheme in ("redis", "rediss") or (
+        postgres and parts.scheme in ("postgresql", "postgres")
+    ):
         if parts.password:
             register_secret(urllib.parse.unquote(parts.password))
         try:
@@ -216,11 +288,17 @@ def parse_storage(uri: str) -> Storage:
         user = f"{parts.username}@" if parts.username else ""
         shown = f"{parts.scheme}://{user}{host}{f':{port}' if port else ''}{parts.path}"
         database = parts.path.strip("/")
+        if parts.scheme.startswith("postgres"):
+            if not host or not database or "/" in database:
+                raise InvalidRequestError(
+                    f"{what} {shown!r}: a PostgreSQL storage is {POSTGRES_FORM}"
+                )
+            return Storage("postgresql", uri, shown)
         if not host or not (database == "" or database.isdigit()):
             raise InvalidRequestError(
-                f"RateLimit.storage {shown!r}: a Redis storage is redis://HOST:PORT/DB, DB a "
+                f"{what} {shown!r}: a Redis storage is redis://HOST:PORT/DB, DB a "
                 "number (or rediss:// for TLS)"
             )
         return Storage("redis", uri, shown)
     got = f"a {parts.scheme}:// URI" if parts.scheme else "no scheme"
-    raise InvalidRequestError(f"RateLimit.storage must be {STORAGE_FORMS}; got {got}")
+    raise InvalidRequestError(f"{what} must be {forms}; got {got}")

@@ -13,13 +13,16 @@ that has one would, and so is every client the CLI makes (`cli/_settings.py`).
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import importlib
 import inspect
+import json
 import logging
 import os
 import threading
 import traceback
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,6 +34,10 @@ from ideogram_facade import _constants as C
 from ideogram_facade._transport import tls_context
 from ideogram_facade.cli._settings import HTTP_LIBRARY_ENV
 from ideogram_facade.testing import FakeApikley, TaskTiming
+from tests.postgres_server import INSTALL as POSTGRES_INSTALL
+from tests.postgres_server import PostgresServer
+from tests.redis_server import INSTALL as REDIS_INSTALL
+from tests.redis_server import RedisServer
 
 settings.register_profile("ci", max_examples=200, deadline=None)
 settings.register_profile("fuzz", max_examples=20_000, deadline=None)
@@ -267,3 +274,71 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         assert_no_secret(text, "captured output")
     if report.longrepr is not None:
         assert_no_secret(str(report.longrepr), "a test report")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server of this test process, for the whole run; its tests fail without
+    one on CI, and skip elsewhere."""
+    if RedisServer.find() is None:
+        message = f"redis-server is not on PATH: {REDIS_INSTALL}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with RedisServer.start() as server:
+        yield server.url
+
+
+# -- one PostgreSQL server for the whole run ---------------------------------------------------
+#
+# The first test that needs it starts it (about a second), whichever xdist worker runs that
+# test; the others find it through a file in the run's shared temporary folder, and each test
+# gets a database of its own. The controlling process stops it when the run ends (and the
+# server's watchdog, if the run is killed).
+
+_POSTGRES_FILE = "postgres-server.json"
+
+
+def _run_folder(config: pytest.Config) -> Path:
+    """The temporary folder shared by the controlling process and every xdist worker."""
+    base = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    return Path(base).parent if hasattr(config, "workerinput") else Path(base)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(request: pytest.FixtureRequest) -> PostgresServer:
+    """The run's PostgreSQL server; its tests fail without one on CI, and skip elsewhere."""
+    if PostgresServer.find() is None:
+        message = f"PostgreSQL is not installed: {POSTGRES_INSTALL}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    folder = _run_folder(request.config)
+    # The run's controlling process: the worker's parent under xdist, else this one.
+    owner = os.getppid() if hasattr(request.config, "workerinput") else os.getpid()
+    with open(folder / f"{_POSTGRES_FILE}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one starts it; the others wait, then read
+        known = folder / _POSTGRES_FILE
+        if known.exists():
+            found = json.loads(known.read_text())
+            return PostgresServer(Path(found["folder"]), found["port"], found["bin"])
+        server = PostgresServer.start(owner=owner)
+        facts = {"folder": str(server.folder), "port": server.port, "bin": server.bin_dir}
+        known.write_text(json.dumps(facts))
+        return server
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A new, empty database on the run's PostgreSQL server (no password: trust)."""
+    return postgres_server.create_database()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workerinput"):
+        return  # a worker: the controlling process stops the server, once all are done
+    known = _run_folder(session.config) / _POSTGRES_FILE
+    if known.exists():
+        found = json.loads(known.read_text())
+        PostgresServer(Path(found["folder"]), found["port"], found["bin"]).stop()
+        known.unlink()

@@ -12,6 +12,7 @@ from ideogram_facade import (
     API_KEY_ENV,
     DEFAULT_TIMEOUT,
     AsyncCharacterClient,
+    Budget,
     CharacterClient,
     PollPolicy,
 )
@@ -50,15 +51,31 @@ def check_key(sandbox: bool) -> None:
         )
 
 
+def budget(args: argparse.Namespace) -> Budget | None:
+    """`--max-credits N` (and `--budget-storage URI`), for the commands that take them."""
+    max_credits = getattr(args, "max_credits", None)
+    storage = getattr(args, "budget_storage", None)
+    if max_credits is None:
+        if storage is not None:
+            raise CliError(ExitCode.USAGE, "--budget-storage needs --max-credits N")
+        return None
+    return Budget(max_credits, storage=storage or "memory://")
+
+
 @contextlib.contextmanager
 def sync_client(args: argparse.Namespace) -> Iterator[CharacterClient]:
     """The client of a one-task command; with `--journal PATH`, it journals its tasks."""
     check_key(args.sandbox)
     journal = getattr(args, "journal", None)
+    spending = budget(args)
     http = _httpx2_client(asynchronous=False)
     try:
         with CharacterClient(
-            poll=poll_policy(), sandbox=args.sandbox, journal=journal, http_client=http
+            poll=poll_policy(),
+            sandbox=args.sandbox,
+            journal=journal,
+            http_client=http,
+            budget=spending,
         ) as client:
             yield client
     finally:
@@ -71,10 +88,15 @@ async def async_client(
     args: argparse.Namespace, journal: Journal | None = None
 ) -> AsyncIterator[AsyncCharacterClient]:
     check_key(args.sandbox)
+    spending = budget(args)
     http = _httpx2_client(asynchronous=True)
     try:
         async with AsyncCharacterClient(
-            poll=poll_policy(), sandbox=args.sandbox, journal=journal, http_client=http
+            poll=poll_policy(),
+            sandbox=args.sandbox,
+            journal=journal,
+            http_client=http,
+            budget=spending,
         ) as client:
             yield client
     finally:

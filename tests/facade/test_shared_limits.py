@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,24 +25,13 @@ from ideogram_facade._shared_limits import SharedWindow, SqliteStore, Store, win
 from ideogram_facade.testing import FakeApikley, TaskTiming
 from tests.conftest import SECRETS, Guarded
 from tests.facade.limits_worker import open_store
-from tests.redis_server import INSTALL, RedisServer, free_port
+from tests.redis_server import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = [sys.executable, "-m", "tests.facade.limits_worker"]
 URL = "https://example.com/portrait.png"
 PASSWORD = "hunter2-but-longer"
 SECRETS.add(PASSWORD)
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    if RedisServer.find() is None:
-        message = f"redis-server is not on PATH: {INSTALL}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with RedisServer.start() as server:
-        yield server.url
 
 
 @pytest.fixture(params=["sqlite", "redis"])
