@@ -130,11 +130,13 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *WORKERS, f"--ignore={TOOLS_TESTS}", *session.posargs, env=TEST_ENV)
 
 
-@nox.session(python=PYTHONS)
+@nox.session(python=PYTHON)
 def httpx2(session: nox.Session) -> None:
     """The facade, fake and CLI tests once more, every client handed an httpx2 client (as a
     program that has one would: tests/conftest.py, cli/_settings.py). Not part of the default
-    run; .ci/run runs it."""
+    run; .ci/run runs it. On one Python: the tests sessions run tests/facade/test_http_clients.py
+    with both libraries on every claimed Python, and `lowest` the whole suite through httpx2 on
+    the oldest and the newest."""
     session.install("-e", ".[cli,redis,otel,httpx2]", *group("test"), *group("otel-sdk"))
     session.run(
         "pytest",
@@ -211,14 +213,18 @@ def lowest_versions(extras: tuple[str, ...], floors: dict[str, str]) -> list[str
     return pins
 
 
-@nox.session(python=PYTHONS)
+# A lower bound breaks on the newest Python (a release older than that Python) or on the
+# oldest (a floor that needs a newer Python); the Pythons between add a run and nothing else.
+LOWEST_PYTHONS = sorted({PYTHONS[0], PYTHONS[-1]}, key=PYTHONS.index)
+
+
+@nox.session(python=LOWEST_PYTHONS)
 @nox.parametrize("run", list(LOWEST_RUNS))
 def lowest(session: nox.Session, run: str) -> None:
     """The facade, fake and CLI tests (a second time through httpx2 clients), then the MCP
-    server's, with the lowest versions the dependency ranges allow: the lower bounds in
-    pyproject.toml must be true on every claimed Python. The tests marked slow (several
-    processes, real timers) use each dependency as the others do, so they are left to the
-    tests sessions."""
+    server's, with the lowest versions the dependency ranges allow, on the oldest and the
+    newest claimed Python. The tests marked slow (several processes, real timers) use each
+    dependency as the others do, so they are left to the tests sessions."""
     extras, floors, folders = LOWEST_RUNS[run]
     session.install(*lowest_versions(extras, floors), *group("test"))
     session.install("--no-deps", ".")
