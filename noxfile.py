@@ -10,6 +10,7 @@ nox -s update_spec     # fetch the vendor's documents, summarise the change (als
                        # CHANGELOG.md), then generate
 nox -s update_spec -- http://127.0.0.1:8000   # ... from a mirror instead
 nox -s inspector       # the MCP server driven by the official MCP inspector, in node
+nox -s httpx2          # the facade, fake and CLI tests with httpx2 clients (the extra)
 nox -s fuzz            # the long Hypothesis run
 nox -s bench           # benchmarks, writes BENCHMARKS.md
 nox -s build           # dist/: the sdist and the wheel, checked, the wheel tried in a new venv
@@ -61,6 +62,10 @@ WORKERS = ["-n", str(4 * (os.cpu_count() or 1)), "--dist", "worksteal"]
 # Test modules are compiled once and kept (pytest's assertion rewriting is most of a worker's
 # start-up), even where the environment says not to write bytecode.
 TEST_ENV = {"HYPOTHESIS_PROFILE": "ci", "PYTHONDONTWRITEBYTECODE": ""}
+# What makes the tests hand every client an httpx2 client (tests/conftest.py).
+HTTPX2_ENV = {"IDEOGRAM_CHARACTER_HTTP_LIBRARY": "httpx2"}
+# Tests that use both httpx and httpx2: a run without the httpx2 extra leaves them out.
+HTTP_CLIENTS_TESTS = "tests/facade/test_http_clients.py"
 # tests/codegen checks tools/ (the generator, specdiff, unasync, the package's build), which run
 # on one Python: the `tools` session runs them once, not once per claimed Python.
 TOOLS_TESTS = "tests/codegen"
@@ -108,7 +113,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install(
         "-e",
-        ".[cli,redis,otel,postgres,mcp]",
+        ".[cli,redis,otel,postgres,mcp,httpx2]",
         *group("typecheck"),
         *group("test"),
         *group("otel-sdk"),
@@ -119,8 +124,29 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    session.install("-e", ".[cli,redis,otel,postgres,mcp]", *group("test"), *group("otel-sdk"))
+    session.install(
+        "-e", ".[cli,redis,otel,postgres,mcp,httpx2]", *group("test"), *group("otel-sdk")
+    )
     session.run("pytest", *WORKERS, f"--ignore={TOOLS_TESTS}", *session.posargs, env=TEST_ENV)
+
+
+@nox.session(python=PYTHON)
+def httpx2(session: nox.Session) -> None:
+    """The facade, fake and CLI tests once more, every client handed an httpx2 client (as a
+    program that has one would: tests/conftest.py, cli/_settings.py). Not part of the default
+    run; .ci/run runs it. On one Python: the tests sessions run tests/facade/test_http_clients.py
+    with both libraries on every claimed Python, and `lowest` the whole suite through httpx2 on
+    the oldest and the newest."""
+    session.install("-e", ".[cli,redis,otel,httpx2]", *group("test"), *group("otel-sdk"))
+    session.run(
+        "pytest",
+        *WORKERS,
+        "tests/facade",
+        "tests/fake",
+        "tests/cli",
+        *session.posargs,
+        env={**TEST_ENV, **HTTPX2_ENV},
+    )
 
 
 @nox.session(python=PYTHON)
@@ -139,7 +165,9 @@ def busy(session: nox.Session) -> None:
     """The tests while as many busy-looping processes as there are cores keep every core busy:
     a test that depends on how fast the machine is fails here. Not part of the default run;
     .ci/run runs it once."""
-    session.install("-e", ".[cli,redis,otel,postgres,mcp]", *group("test"), *group("otel-sdk"))
+    session.install(
+        "-e", ".[cli,redis,otel,postgres,mcp,httpx2]", *group("test"), *group("otel-sdk")
+    )
     spinners = [
         subprocess.Popen([sys.executable, "-c", "while True: pass"])
         for _ in range(os.cpu_count() or 1)
@@ -152,18 +180,17 @@ def busy(session: nox.Session) -> None:
             spinner.wait()
 
 
-# `nox -s lowest` runs twice per Python. The MCP server's run is apart because its lower bounds
-# cannot be installed beside the others': mcp's httpx2 needs h11>=0.16, which no httpcore that
-# httpx 0.24 takes accepts (httpcore 1.0.9 is the first; httpx 0.25.1 the first to take
-# httpcore 1.x), and mcp needs opentelemetry-api>=1.28. So that run raises httpx to 0.25.1,
-# the lowest that installs beside mcp, and leaves the redis and otel extras out.
+# `nox -s lowest` runs three times per Python. The httpx2 extra's run and the MCP server's are
+# apart because their lower bounds cannot be installed beside the others': httpx2 (mcp's too)
+# needs h11>=0.16, which no httpcore that httpx 0.24 takes accepts (httpcore 1.0.9 is the
+# first; httpx 0.25.1 the first to take httpcore 1.x), and mcp needs opentelemetry-api>=1.28.
+# So those runs raise httpx to 0.25.1, the lowest that installs beside httpx2, and the MCP run
+# leaves the redis and otel extras out. The httpx2 run hands every client an httpx2 client.
+LIBRARY_TESTS = ("tests/facade", "tests/fake", "tests/cli")
 LOWEST_RUNS: dict[str, tuple[tuple[str, ...], dict[str, str], tuple[str, ...]]] = {
     # run: (extras, floors above the ranges' bounds, test folders)
-    "library": (
-        ("cli", "redis", "otel", "postgres"),
-        {},
-        ("tests/facade", "tests/fake", "tests/cli"),
-    ),
+    "library": (("cli", "redis", "otel", "postgres"), {}, LIBRARY_TESTS),
+    "httpx2": (("cli", "redis", "otel", "postgres", "httpx2"), {"httpx": "0.25.1"}, LIBRARY_TESTS),
     "mcp": (("cli", "mcp"), {"httpx": "0.25.1"}, ("tests/mcp",)),
 }
 
@@ -178,26 +205,35 @@ def lowest_versions(extras: tuple[str, ...], floors: dict[str, str]) -> list[str
         found = re.match(r"([A-Za-z0-9_.-]+)(\[[^\]]*\])?\s*>=\s*([^,;\s]+)", requirement)
         if found is None:
             raise ValueError(f"{requirement!r} has no lower bound to test")
-        name, extra, version = found[1], found[2] or "", floors.get(found[1], found[3])
+        name, extra = found[1], found[2] or ""
+        version = floors.get(name, found[3])
         pins.append(f"{name}{extra}=={version}")
         if name == "opentelemetry-api":  # the tests' SDK, at the API's version
             pins.append(f"opentelemetry-sdk=={version}")
     return pins
 
 
-@nox.session(python=PYTHONS)
+# A lower bound breaks on the newest Python (a release older than that Python) or on the
+# oldest (a floor that needs a newer Python); the Pythons between add a run and nothing else.
+LOWEST_PYTHONS = sorted({PYTHONS[0], PYTHONS[-1]}, key=PYTHONS.index)
+
+
+@nox.session(python=LOWEST_PYTHONS)
 @nox.parametrize("run", list(LOWEST_RUNS))
 def lowest(session: nox.Session, run: str) -> None:
-    """The facade, fake and CLI tests, then the MCP server's, with the lowest versions the
-    dependency ranges allow: the lower bounds in pyproject.toml must be true on every claimed
-    Python. The tests marked slow (several processes, real timers) use each dependency as the
-    others do, so they are left to the tests sessions."""
+    """The facade, fake and CLI tests (a second time through httpx2 clients), then the MCP
+    server's, with the lowest versions the dependency ranges allow, on the oldest and the
+    newest claimed Python. The tests marked slow (several processes, real timers) use each
+    dependency as the others do, so they are left to the tests sessions."""
     extras, floors, folders = LOWEST_RUNS[run]
     session.install(*lowest_versions(extras, floors), *group("test"))
     session.install("--no-deps", ".")
     session.run("python", "-m", "pip", "freeze")
     marks = ["-m", "not slow and not docs and not node"]
-    session.run("pytest", *WORKERS, *marks, *folders, *session.posargs, env=TEST_ENV)
+    with_httpx2 = "httpx2" in extras
+    left_out = [] if with_httpx2 else [f"--ignore={HTTP_CLIENTS_TESTS}"]
+    env = {**TEST_ENV, **HTTPX2_ENV} if with_httpx2 else TEST_ENV
+    session.run("pytest", *WORKERS, *marks, *folders, *left_out, *session.posargs, env=env)
 
 
 @nox.session(python=PYTHON)

@@ -86,6 +86,26 @@ no request enters httpx's pool without a connection to go to.
 """
 
 
+def busy_section(s: Scale) -> str:
+    w = s.wall()
+    errors = [run for run in s.facade + s.raw if run.errors]
+    first = first_error(errors[0]) if errors else ""
+    return f"""### 2b. The same, with every core busy
+
+The runs of section 2 again, while {s.busy} other processes loop without pause, one per core:
+a machine that runs other work, where the client and the fake get a share of each core.
+
+- Wall time: {comparison_line(w, "s", 1)}. Target ≤ 1.10: {mark(w.ratio <= 1.10)}.
+- Errors: {s.errors()} in all runs of this section{first}. Target 0: {mark(s.errors() == 0)}.
+
+**Why a poll never waits behind new work.** With one queue, 10,000 generate() calls queue
+10,000 creates at once, and each created task's polls then wait behind every create not yet
+sent; on a busy machine that wait grows until a `wait()`'s deadline passes with its poll still
+queued (`TaskTimeoutError`, "last poll failed: ... PoolTimeout"). The client's queue now
+serves requests for tasks that exist (polls, downloads) before new uploads and creates.
+"""
+
+
 def first_error(run: Run) -> str:
     return f" (first: `{run.first_error[:200]}`)" if run.first_error else ""
 

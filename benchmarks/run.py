@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import budget_share
 import callback_wake
 import import_time
 import loop_blocking
@@ -129,6 +130,8 @@ def main() -> int:
     over = overhead.measure(s.overhead_rounds, s.overhead_tasks)
     step(f"2. scale: {s.scale_rounds} rounds of {s.scale_tasks} tasks per side, in child processes")
     sc = scale.measure_scale(s.scale_rounds, s.scale_tasks, C.MAX_IN_FLIGHT)
+    step(f"2. scale again, every core kept busy by {os.cpu_count()} busy-looping processes")
+    busy = scale.measure_scale(s.scale_rounds, s.scale_tasks, C.MAX_IN_FLIGHT, busy=True)
     step(f"2. RSS growth at {s.growth_sizes} tasks; httpx's default client; threads")
     growth = scale.measure_growth(s.growth_sizes, sc)
     robust = scale.measure_robustness(s.bare_tasks, s.threads, s.thread_tasks)
@@ -141,6 +144,8 @@ def main() -> int:
     wakes = callback_wake.measure()
     step(f"7. shared limits and the event loop: {loop_blocking.CALLS} calls per side and round")
     blocking = loop_blocking.measure()
+    step(f"8. budget: {budget_share.PROCESSES} x {budget_share.TASKS} tasks per shared storage")
+    shares = budget_share.measure()
     step("4. poll economy: table and chart")
     table = poll_economy.table()
     import chart  # matplotlib: only now, see step 1
@@ -158,6 +163,13 @@ def main() -> int:
             sc.wall().ratio <= 1.10,
         ),
         report.Check("2. errors", str(sc.errors()), "0", sc.errors() == 0),
+        report.Check(
+            f"2. wall-time ratio, {busy.tasks:,} async, every core busy",
+            f"{busy.wall().ratio:.3f}",
+            "≤ 1.10",
+            busy.wall().ratio <= 1.10,
+        ),
+        report.Check("2. errors, every core busy", str(busy.errors()), "0", busy.errors() == 0),
         report.Check(
             f"2. peak RSS, {sc.tasks:,} async",
             f"{sc.rss(sc.facade):.1f} MB",
@@ -218,6 +230,16 @@ def main() -> int:
             "≤ 2",
             wakes.max_polls() <= 2,
         ),
+        *(
+            report.Check(
+                f"8. `{s.storage}` budget, {budget_share.PROCESSES} x {budget_share.TASKS}: "
+                "consumed, lost, created twice",
+                f"{s.consumed:g} of {budget_share.MAX_CREDITS:g}, {s.lost}, {s.sent - s.created}",
+                "≤ budget, 0, 0",
+                s.ok,
+            )
+            for s in shares
+        ),
     ]
     quick = "\n\n**`--quick` run: smaller samples than the full run.**" if args.quick else ""
     text = "\n".join(
@@ -236,11 +258,13 @@ def main() -> int:
             "",
             report.overhead_section(over, s.overhead_tasks),
             report.scale_section(sc, growth, robust, RSS_TARGET_MB),
+            report.busy_section(busy),
             report.compliance_section(comp, FULL_COMPLIANCE_TASKS),
             report.poll_section(table),
             report.import_section(imp, extra),
             callback_wake.section(wakes),
             loop_blocking.section(blocking),
+            budget_share.section(shares),
         ]
     )
     args.output.write_text(text)

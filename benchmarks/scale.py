@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import statistics
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,12 +41,27 @@ def command(fake: FakeProcess, mode: str, tasks: int, *options: str) -> list[str
 CAPTURE: dict[str, Any] = {"capture_output": True, "text": True, "check": True}
 
 
+@contextlib.contextmanager
+def busy_cores() -> Iterator[int]:
+    """Every core kept busy by other processes (a busy-looping one per core), as on a machine
+    that runs other work: yields how many."""
+    count = os.cpu_count() or 1
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield count
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
 @dataclass
 class Scale:
     """Interleaved rounds of the facade and of the raw floor capped the same way."""
 
     tasks: int
     cap: int
+    busy: int = 0  # processes that kept the cores busy meanwhile
     facade: list[Run] = field(default_factory=list)
     raw: list[Run] = field(default_factory=list)
 
@@ -57,9 +75,12 @@ class Scale:
         return sum(r.errors for r in self.facade + self.raw)
 
 
-def measure_scale(rounds: int, tasks: int, cap: int) -> Scale:
-    result = Scale(tasks, cap)
-    with FakeProcess() as fake:
+def measure_scale(rounds: int, tasks: int, cap: int, busy: bool = False) -> Scale:
+    """`busy`: with every core kept busy by other processes all the while (`busy_cores`)."""
+    with contextlib.ExitStack() as stack:
+        spinners = stack.enter_context(busy_cores()) if busy else 0
+        result = Scale(tasks, cap, spinners)
+        fake = stack.enter_context(FakeProcess())
         for round_ in range(rounds):
             sides = [("facade", result.facade, ()), ("raw", result.raw, ("--cap", str(cap)))]
             for mode, runs, options in sides if round_ % 2 == 0 else reversed(sides):

@@ -28,6 +28,7 @@ import httpx
 from . import _constants as C
 from . import _sandbox, _surface
 from ._broadcast import Broadcast
+from ._budget import Ledger
 from ._core import Core
 from ._deadline import deadline, past_deadline
 from ._decoding import ACCEPT_HEADERS, Body
@@ -36,14 +37,15 @@ from ._exceptions import APIConnectionError, InvalidRequestError, JournalError
 from ._files import PartFile, ReferenceImage, UploadableFile
 from ._inflight import InFlight
 from ._journal import Journal, JournalEntry, for_client
-from ._models import NOT_GIVEN, NotGiven, OnUpdate, PollPolicy, RateLimit, Task
+from ._models import NOT_GIVEN, Budget, NotGiven, OnUpdate, PollPolicy, RateLimit, Task
 from ._options import MODEL
 from ._tracing import Tracing
-from ._transport import async_client
+from ._transport import as_timeout, async_client, async_http
 from ._wake import AsyncWakers
 from ._wire import HttpResponse
 
 if TYPE_CHECKING:
+    import httpx2
     from opentelemetry.trace import TracerProvider
 
 T = TypeVar("T")
@@ -57,10 +59,12 @@ class AsyncCharacterClient:
     APIKLEY_BASE_URL, else https://api.apikley.ru), `upload_base_url`, `timeout` per HTTP
     request (its largest part also bounds each request as a whole: connect, send and the whole
     answer), `max_retries` per request, `poll` (when `wait()` polls), `rate_limit` (None turns
-    client-side limiting off), `http_client` (used as is, and not closed by this client),
-    `allow_insecure` (permit plain http to a non-loopback host), `max_answer_bytes` (an API
-    answer longer than this is not read), `allow_private_urls` (download from, and call back to,
-    hosts on this machine or a private network; on by itself when `base_url` is such a host),
+    client-side limiting off), `http_client` (an `httpx.AsyncClient`, or with the httpx2 extra an
+    `httpx2.AsyncClient`: its transport, proxies and certificates are kept, and this client does
+    not close it), `allow_insecure` (permit plain http to a non-loopback host),
+    `max_answer_bytes` (an API answer longer than this is not read), `allow_private_urls`
+    (download from, and call back to, hosts on this machine or a private network; on by itself
+    when `base_url` is such a host),
     `sandbox` (run against an in-process fake service: no key, no network, no charge),
     `max_in_flight` (at most this many requests at once, the size of the client's own pool and
     of httpx's default one; the others wait their turn in order, and that wait does not count
@@ -73,7 +77,9 @@ class AsyncCharacterClient:
     from polling or downloading it at once; a sandbox's tasks go in a journal of their own),
     `shared_callbacks` (a callback that a receiver in any process of the fleet confirms wakes
     this client's `wait()` for it, and this client's receivers wake theirs: through the
-    journal's PostgreSQL, or else the rate limits' Redis), `tracer_provider` (where
+    journal's PostgreSQL, or else the rate limits' Redis), `budget` (a `Budget`: at most
+    `max_credits` consumed by the tasks of every process sharing its storage; a submit that
+    would pass it raises `BudgetExceededError` and sends nothing), `tracer_provider` (where
     OpenTelemetry spans go; by default the program's global provider, if it set one, and no
     spans otherwise), `trace_prompts` (add each prompt to its span; off, as prompts may be
     private).
@@ -85,11 +91,11 @@ class AsyncCharacterClient:
         *,
         base_url: str | None = None,
         upload_base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | httpx2.Timeout | None = None,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
         poll: PollPolicy = PollPolicy(),  # noqa: B008 (frozen, so a shared default is safe)
         rate_limit: RateLimit | None = RateLimit(),  # noqa: B008
-        http_client: httpx.AsyncClient | None = None,
+        http_client: httpx.AsyncClient | httpx2.AsyncClient | None = None,
         allow_insecure: bool = False,
         max_answer_bytes: int = C.MAX_ANSWER_BYTES,
         allow_private_urls: bool = False,
@@ -97,20 +103,24 @@ class AsyncCharacterClient:
         max_in_flight: int = C.MAX_IN_FLIGHT,
         journal: str | os.PathLike[str] | Journal | None = None,
         shared_callbacks: bool = False,
+        budget: Budget | None = None,
         tracer_provider: TracerProvider | None = None,
         trace_prompts: bool = False,
     ) -> None:
         self._tracing = Tracing(tracer_provider, trace_prompts)
+        # An HTTP client or timeout it cannot use is refused before anything starts.
+        given = async_http(http_client) if http_client is not None else None
+        if timeout is None:
+            timeout = http_client.timeout if http_client is not None else C.DEFAULT_TIMEOUT
+        per_request = as_timeout(timeout)
         self._sandbox = _sandbox.start() if sandbox else None
         if self._sandbox is not None:
             api_key, base_url, upload_base_url = self._sandbox.settings()
-        if timeout is None:
-            timeout = http_client.timeout if http_client is not None else C.DEFAULT_TIMEOUT
         self._core = Core.configure(
             api_key,
             base_url=base_url,
             upload_base_url=upload_base_url,
-            timeout=httpx.Timeout(timeout),
+            timeout=per_request,
             max_retries=max_retries,
             poll=poll,
             rate_limit=rate_limit,
@@ -118,8 +128,14 @@ class AsyncCharacterClient:
             max_answer_bytes=max_answer_bytes,
             allow_private_urls=allow_private_urls,
         )
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else async_client(C.POOL_LIMITS)
+        if budget is not None:
+            self._core.budget = Ledger(budget)  # makes no connection until its first step
+        self._owns_budget = True
+        # What close() closes: the HTTP client it made, never one it was given.
+        self._own_http: httpx.AsyncClient | None = None
+        if given is None:
+            given = self._own_http = async_client(C.POOL_LIMITS)
+        self._http = given
         self._in_flight = InFlight(max_in_flight)
         self._wakers = AsyncWakers()  # sleeps between polls that a callback can cut short
         # Opened last: it holds a lock until close(), which nothing above can now skip.
@@ -142,7 +158,7 @@ class AsyncCharacterClient:
     def with_options(
         self,
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | httpx2.Timeout | None = None,
         max_retries: int | None = None,
         poll: PollPolicy | None = None,
         rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
@@ -158,12 +174,13 @@ class AsyncCharacterClient:
         """
         child = copy.copy(self)
         child._core = self._core.with_settings(
-            timeout=None if timeout is None else httpx.Timeout(timeout),
+            timeout=None if timeout is None else as_timeout(timeout),
             max_retries=max_retries,
             poll=poll,
             rate_limit=rate_limit,
         )
-        child._owns_http = child._owns_journal = child._owns_broadcast = False
+        child._own_http = None
+        child._owns_journal = child._owns_budget = child._owns_broadcast = False
         child._sandbox = None
         return child
 
@@ -389,14 +406,16 @@ class AsyncCharacterClient:
     async def close(self) -> None:
         """Close what this client made: its HTTP client (not an `http_client` it was given),
         its journal (not an open `Journal` it was given; its leases pass to other workers at
-        once), its shared callbacks' threads and its sandbox. A `with_options()`
-        client owns none of them; closing it leaves its parent working."""
+        once), its shared callbacks' threads, its budget storage's connections and its sandbox.
+        A `with_options()` client owns none of them; closing it leaves its parent working."""
         if self._owns_broadcast and self._broadcast is not None:
             self._broadcast.close()
         if self._owns_journal and self._core.journal is not None:
             self._core.journal.close()
-        if self._owns_http:
-            await self._http.aclose()
+        if self._owns_budget and self._core.budget is not None:
+            self._core.budget.close()
+        if self._own_http is not None:
+            await self._own_http.aclose()
         if self._sandbox is not None:
             self._sandbox.stop()
 
@@ -469,7 +488,10 @@ class AsyncCharacterClient:
     async def _send(self, effect: Send) -> HttpResponse | Exception:
         request = effect.request
         try:
-            async with self._in_flight.slot(effect.deadline, effect.until) as ends:
+            # A request that names a task (a poll) is for a task that exists: it goes before
+            # new work (_inflight).
+            ongoing = effect.task_id is not None
+            async with self._in_flight.slot(effect.deadline, effect.until, ongoing) as ends:
                 with deadline(ends):
                     async with self._http.stream(
                         request.method,
@@ -479,6 +501,9 @@ class AsyncCharacterClient:
                         files=request.files,
                         headers={**effect.headers, **ACCEPT_HEADERS},
                         timeout=effect.timeout,
+                        # An answer is the flow's to judge, even where a user's http_client
+                        # follows redirects: a 307 would resend a createTask elsewhere.
+                        follow_redirects=False,
                     ) as response:
                         # Raw, and decoded here a step at a time: never past the cap.
                         body = Body(response.headers.get("content-encoding"), effect.max_bytes)
@@ -521,7 +546,7 @@ class AsyncCharacterClient:
     async def _fetch(self, effect: Fetch) -> Fetched | Exception:
         part = None
         try:
-            async with self._in_flight.slot(effect.deadline, None) as ends:
+            async with self._in_flight.slot(effect.deadline, None, ongoing=True) as ends:
                 with deadline(ends):
                     async with self._http.stream(
                         "GET",

@@ -123,3 +123,16 @@ CALLBACK_FALLBACK_POLL = 45.0
 # client was closed, and a channel that failed is tried again after at most this long.
 WAKE_LISTEN_STEP = 0.5
 WAKE_RECONNECT_MAX = 30.0
+
+# Budget(max_credits=...): the credits one image is reserved at, by rendering speed, for every
+# model of the family. The service publishes no prices (api-contract.md: a task's answer only
+# reports its `creditsConsumed` afterwards), so these are a guess meant to err high: a
+# reservation must cover what the task will consume, and one too high only holds credits back
+# until the task ends and settles at its real cost. Budget(costs=...) overrides them; ended
+# tasks refine them (the storage's last observed cost of a kind, when higher).
+BUDGET_CREDITS_PER_IMAGE = {"TURBO": 20.0, "BALANCED": 30.0, "QUALITY": 40.0}
+# How long a budget step waits for its storage before the submit fails with APIConnectionError
+# rather than spend unchecked. Longer than a rate-limit step's: every step of every process
+# sharing a sqlite budget writes in turn and syncs to disk, and a submit that fails because
+# others were submitting at the same moment has gained nothing.
+BUDGET_STORAGE_TIMEOUT = 30.0

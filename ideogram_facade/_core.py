@@ -30,6 +30,7 @@ import httpx
 
 from . import _constants as C
 from . import _downloads, _files, _journal, _options, _requests, _retry, _wire
+from ._budget import Hold, Ledger
 from ._effects import Flow, Limit, Record, Send, Sleep
 from ._endpoints import CREATE_TASK
 from ._exceptions import (
@@ -107,6 +108,8 @@ class Core:
     random: Callable[[], float] = random.random
     # Where every task this client creates is recorded before submit() returns (journal=).
     journal: Journal | None = None
+    # The credit budget (budget=): reserved before each createTask, settled when tasks end.
+    budget: Ledger | None = None
     # Tasks whose end a callback receiver bound to this client has confirmed, and which tasks
     # expect a callback at all. Shared with with_options() copies.
     callbacks: Callbacks = attrs.field(factory=lambda: Callbacks())
@@ -115,6 +118,9 @@ class Core:
     # When each task this client created was accepted (clock()), newest last: the grace for
     # "recordInfo is null" (PollPolicy.fresh_task_grace). Shared with with_options() copies.
     submitted: dict[str, float] = attrs.field(init=False, factory=dict)
+    # Tasks whose end this client has settled in the budget already: not settled again on
+    # every later read. Shared with with_options() copies.
+    settled: dict[str, None] = attrs.field(init=False, factory=dict)
     _auth: dict[str, str] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -411,6 +417,12 @@ class Core:
         model.check(prompt, given, extra_input)
         images = {n: v for n, v in given.items() if n in model.images and v is not None}
         settings = {n: v for n, v in given.items() if n not in model.images}
+        budget = self.budget
+        cost = None
+        if budget is not None:
+            # Refused before the first upload: nothing is paid for that could not be sent.
+            cost = budget.cost(model, settings)
+            yield from self._spend(budget.check, cost)
         urls: dict[str, str | list[str]] = {}
         for name, image in _files.resolve_images(images).items():
             if isinstance(image, list):
@@ -435,8 +447,13 @@ class Core:
         if extra_input:
             record["extra_input"] = dict(extra_input)
         journal, entry = self.journal, []
+        holds: list[Hold] = []
 
         def submitting() -> Flow[None]:
+            if budget is not None and cost is not None:
+                # After any wait for the rate limit, just before createTask leaves: the
+                # reservation is held no longer than it must be.
+                holds.append((yield from self._spend(budget.reserve, cost)))
             if journal is not None:
                 label = _journal.LABEL.get()
                 entry.append(
@@ -446,10 +463,14 @@ class Core:
         try:
             data = yield from self.call(request, before_send=submitting)
         except SubmissionUncertainError as error:
+            # The task may exist and be paid for: its reservation stays, for good.
             if journal is not None and entry:
                 yield from self._note(journal.uncertain, entry[0], error.message)
             raise
         except ApikleyError as error:
+            # Refused, or never sent: no task exists, so nothing will consume the hold.
+            if budget is not None and holds:
+                yield from self._spend_note(budget.release, holds[0])
             if journal is not None and entry:
                 yield from self._note(journal.rejected, entry[0], error.message, error.task_id)
             raise
@@ -469,6 +490,9 @@ class Core:
             )
         logger.debug("%s accepted task %s", CREATE_TASK.name, task_id)
         remember(self.submitted, task_id, self.clock(), C.FRESH_TASKS_REMEMBERED)
+        if budget is not None and holds:
+            # Failing here keeps the hold unnamed: counted for good, never under-counted.
+            yield from self._spend_note(budget.assign, holds[0], task_id)
         if journal is not None and entry:
             try:
                 yield from self._record(journal.submitted, entry[0], task_id)
@@ -490,7 +514,20 @@ class Core:
     ) -> Flow[Task]:
         request = _requests.task_details(self.base_url, task_id)
         data = yield from self.call(request, task_id=task_id, deadline=deadline, retries=retries)
-        return _wire.parse_task(data, task_id)
+        task = _wire.parse_task(data, task_id)
+        if self.budget is not None and task.done and task_id not in self.settled:
+            # Whichever client sharing the budget reads the end settles it: its real cost
+            # replaces its reservation (nothing happens for a task reserved nowhere). If the
+            # storage fails, the hold stays counted, and a later read settles it.
+            try:
+                yield from self._spend(
+                    self.budget.settle, task_id, task.credits_consumed, task.succeeded
+                )
+            except ApikleyError as error:
+                logger.warning("%s", error.message)
+            else:
+                remember(self.settled, task_id, None, C.FRESH_TASKS_REMEMBERED)
+        return task
 
     def credits(self) -> Flow[float]:
         data = yield from self.call(_requests.credits(self.base_url))
@@ -584,6 +621,28 @@ class Core:
         is sleeping takes it (the client then wakes that wait)."""
         if task.done:  # forgotten once waited for, or among the oldest nobody waited for
             remember(self.callbacks.confirmed, task.task_id, task, C.FRESH_TASKS_REMEMBERED)
+
+    def _spend(self, step: Callable[..., T | ApikleyError], *arguments: Any) -> Flow[T]:
+        """A step of the budget's ledger: a call for a ledger in memory, a `Limit` effect for a
+        shared one (a storage round trip, which the async client runs off its loop). A refusal
+        (`BudgetExceededError`) or a storage failure is raised."""
+        assert self.budget is not None
+        result: T | ApikleyError
+        if self.budget.shared:
+            result = yield Limit(functools.partial(step, *arguments))
+        else:
+            result = step(*arguments)
+        if isinstance(result, ApikleyError):
+            raise result
+        return result
+
+    def _spend_note(self, step: Callable[..., object], *arguments: Any) -> Flow[None]:
+        """A budget step that may fail without losing anything but accuracy in the safe
+        direction (a hold counted longer than it had to be): the failure is logged."""
+        try:
+            yield from self._spend(step, *arguments)
+        except ApikleyError as error:
+            logger.warning("%s", error.message)
 
     def _record(self, write: Callable[..., T], *arguments: Any) -> Flow[T]:
         """`write(*arguments)` to the journal, through the client; JournalError if it fails."""

@@ -23,7 +23,9 @@
     ├── TaskTimeoutError                (also TimeoutError) wait() ran out of time; .last_state
     ├── InvalidSignatureError           a callback whose signature is missing, wrong or stale
     ├── SaveError                       (also OSError) an image could not be written to disk
-    └── JournalError                    the task journal cannot be opened, locked or written
+    ├── JournalError                    the task journal cannot be opened, locked or written
+    └── BudgetExceededError             a submit would take the credit budget (budget=) past
+                                        its max_credits: nothing was sent
 
 Catch `ApikleyError` for all of them, `APIStatusError` for every refusal by the service, and
 `InvalidRequestError` for a request that is wrong, whoever found it (our checks before sending
@@ -59,6 +61,7 @@ __all__ = [
     "ApikleyError",
     "AuthenticationError",
     "BadRequestError",
+    "BudgetExceededError",
     "FeatureDisabledError",
     "GenerationFailedError",
     "InsufficientCreditsError",
@@ -273,3 +276,28 @@ class JournalError(ApikleyError):
     the other way round), the disk is full. When it strikes after the service accepted a
     task, `task_id` names that task: it is paid for, so keep the id (`wait()` and `download()`
     take it)."""
+
+
+class BudgetExceededError(ApikleyError):
+    """A submit would take the credit budget (`budget=Budget(max_credits=...)`) past its
+    `max_credits`, counted over every process that shares its storage: nothing was uploaded or
+    sent. `max_credits`, `spent` (what ended tasks consumed), `reserved` (what tasks still
+    running, or whose submit's answer was lost, may still consume) and `needed` (this submit's
+    reservation) say by how much. It may pass later, once running tasks end and settle for
+    less than they reserved."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        max_credits: float,
+        spent: float,
+        reserved: float,
+        needed: float,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.max_credits = max_credits
+        self.spent = spent
+        self.reserved = reserved
+        self.needed = needed

@@ -1,7 +1,7 @@
 """`InFlight`: at most `limit` requests of one client at once; the others wait their turn.
 
-    async with in_flight.slot(deadline, until) as ends:   # the async client
-    with in_flight.slot(deadline, until) as ends:         # the sync client, from any thread
+    async with in_flight.slot(deadline, until, ongoing) as ends:   # the async client
+    with in_flight.slot(deadline, until, ongoing) as ends:         # the sync client, any thread
         ...   # send the request; `ends` is its deadline, moved on by the time it queued
 
 httpx's pool would queue the surplus itself, but httpcore rescans its whole queue on every
@@ -11,6 +11,15 @@ requests time out in the queue, are retried, and the queue never drains. Here a 
 costs one deque entry, waiters are served strictly in order, and the wait counts against
 nothing but `until` (the flow's own deadline, `wait()`'s), so no request reaches httpx's pool
 without a connection to go to.
+
+Requests for a task that exists (`ongoing`: its polls, its downloads) go before new work
+(uploads, createTask). In one queue, 10,000 generate() calls queue 10,000 creates at once, and
+each created task's polls then wait behind every create not yet sent: the time a task's wait()
+spends in that queue grows with the batch and with how slow the machine is, until its
+deadline passes with a poll still queued (`TaskTimeoutError`, "last poll failed: ...
+PoolTimeout"), a task that was paid for and may have ended long before. Served first, a
+task's polls wait for at most the requests in flight and the other running tasks' polls; new
+creates wait instead, before anything is paid. Each queue is served in order.
 """
 
 from __future__ import annotations
@@ -72,21 +81,23 @@ class InFlight:
             raise InvalidRequestError(f"max_in_flight must be an int >= 1; got {limit!r}")
         self.limit = limit
         self._free = limit
-        # Invariant: while anyone waits, no slot is free (a freed slot goes to the first waiter).
-        self._waiters: deque[_Waiter] = deque()
+        # Invariant: while anyone waits, no slot is free (a freed slot goes to the first waiter
+        # of `_ongoing`, else of `_waiters`).
+        self._ongoing: deque[_Waiter] = deque()  # requests for tasks that exist
+        self._waiters: deque[_Waiter] = deque()  # new work
         self._lock = threading.Lock()
 
-    def slot(self, deadline: float, until: float | None) -> Slot:
+    def slot(self, deadline: float, until: float | None, ongoing: bool = False) -> Slot:
         """A context manager: enter when a slot is free, leave to free it (see the module)."""
-        return Slot(self, deadline, until)
+        return Slot(self, deadline, until, ongoing)
 
-    def _take_or_queue(self, future: asyncio.Future[None] | None) -> _Waiter | None:
+    def _take_or_queue(self, future: asyncio.Future[None] | None, ongoing: bool) -> _Waiter | None:
         with self._lock:
             if self._free > 0:
                 self._free -= 1
                 return None
             waiter = _Waiter(future)
-            self._waiters.append(waiter)
+            (self._ongoing if ongoing else self._waiters).append(waiter)
             return waiter
 
     def _give_up(self, waiter: _Waiter) -> None:
@@ -99,17 +110,19 @@ class InFlight:
 
     def release(self) -> None:
         with self._lock:
-            while self._waiters:
-                waiter = self._waiters.popleft()
-                if not waiter.abandoned:
-                    waiter.granted = True
-                    waiter.wake()
-                    return
+            for queue in (self._ongoing, self._waiters):
+                while queue:
+                    waiter = queue.popleft()
+                    if not waiter.abandoned:
+                        waiter.granted = True
+                        waiter.wake()
+                        return
             self._free += 1
 
-    def acquire(self, until: float | None) -> None:
-        """Block this thread until a slot is its; httpx.PoolTimeout if `until` passes first."""
-        waiter = self._take_or_queue(None)
+    def acquire(self, until: float | None, ongoing: bool = False) -> None:
+        """Block this thread until a slot is its; httpx.PoolTimeout if `until` passes first.
+        `ongoing`: the request is for a task that exists, and goes before new work."""
+        waiter = self._take_or_queue(None, ongoing)
         if waiter is None:
             return
         assert waiter.event is not None
@@ -119,11 +132,11 @@ class InFlight:
         self._give_up(waiter)
         raise _timed_out()
 
-    async def acquire_async(self, until: float | None) -> None:
+    async def acquire_async(self, until: float | None, ongoing: bool = False) -> None:
         """`acquire()` for an asyncio task: it awaits, the event loop goes on."""
         import asyncio
 
-        waiter = self._take_or_queue(asyncio.get_running_loop().create_future())
+        waiter = self._take_or_queue(asyncio.get_running_loop().create_future(), ongoing)
         if waiter is None:
             return
         assert waiter.future is not None
@@ -150,10 +163,11 @@ class Slot:
     """One request's slot; entering gives its deadline, moved on by the time it queued and
     never past `until`."""
 
-    def __init__(self, gate: InFlight, deadline: float, until: float | None) -> None:
+    def __init__(self, gate: InFlight, deadline: float, until: float | None, ongoing: bool) -> None:
         self._gate = gate
         self._deadline = deadline
         self._until = until
+        self._ongoing = ongoing
 
     def _ends(self, queued_at: float) -> float:
         ends = self._deadline + (time.monotonic() - queued_at)
@@ -161,7 +175,7 @@ class Slot:
 
     def __enter__(self) -> float:
         queued_at = time.monotonic()
-        self._gate.acquire(self._until)
+        self._gate.acquire(self._until, self._ongoing)
         return self._ends(queued_at)
 
     def __exit__(
@@ -174,7 +188,7 @@ class Slot:
 
     async def __aenter__(self) -> float:
         queued_at = time.monotonic()
-        await self._gate.acquire_async(self._until)
+        await self._gate.acquire_async(self._until, self._ongoing)
         return self._ends(queued_at)
 
     async def __aexit__(

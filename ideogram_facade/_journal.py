@@ -75,7 +75,7 @@ import attrs
 from . import _constants as C
 from ._exceptions import InvalidRequestError, JournalError
 from ._journal_db import PG_TASKS, Database, Transaction
-from ._models import Storage, parse_storage, storage_forms
+from ._models import POSTGRES_FORM, Storage, parse_storage
 
 SCHEMA = "ideogram-facade journal 1"
 # What the errors for a file that is no (usable) journal, and for a journal lost since its
@@ -86,7 +86,7 @@ LOST = "says one was kept there"
 # sets it to the line's, so that the client's own journaling files the task under it.
 LABEL: contextvars.ContextVar[str | None] = contextvars.ContextVar("journal_label", default=None)
 # What `journal=` takes.
-JOURNAL_KINDS = ("sqlite", "postgresql")
+JOURNAL_FORMS = f"a path, sqlite:///ABSOLUTE/PATH or {POSTGRES_FORM}"
 _TASKS = """
 CREATE TABLE IF NOT EXISTS tasks (
     id INTEGER PRIMARY KEY,
@@ -487,12 +487,12 @@ def journal_storage(journal: str | os.PathLike[str] | None) -> Storage:
     `postgresql://...`; any other URI is an InvalidRequestError naming the forms."""
     if journal is None:
         return Storage("sqlite", ":memory:", "in memory")
-    forms = f"a path, {storage_forms(JOURNAL_KINDS)}"
+    forms = JOURNAL_FORMS
     if isinstance(journal, str) and "://" in journal:
         scheme = journal.split("://", 1)[0]
         if scheme not in ("sqlite", "postgresql", "postgres"):
             raise InvalidRequestError(f"journal must be {forms}; got a {scheme[:20]}:// URI")
-        return parse_storage(journal, what="journal", kinds=JOURNAL_KINDS)
+        return parse_storage(journal, "journal", postgres=True)
     path = os.fspath(journal)
     if not isinstance(path, str) or _URI_AS_PATH.match(path):
         raise InvalidRequestError(f"journal must be {forms}; a URI goes as a str, not a Path")

@@ -6,8 +6,9 @@ import enum
 import math
 import os
 import urllib.parse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import attrs
@@ -16,7 +17,7 @@ from . import _constants as C
 from ._exceptions import InvalidRequestError, register_secret
 from ._task_state import TaskState
 
-__all__ = ["PollPolicy", "RateLimit", "Task", "TaskState"]
+__all__ = ["Budget", "PollPolicy", "RateLimit", "Task", "TaskState"]
 
 
 class NotGiven(enum.Enum):
@@ -177,89 +178,127 @@ class RateLimit:
         )
 
 
+CostTable = Mapping[tuple[str, str], float]
+
+
+def _costs(value: CostTable | None) -> CostTable:
+    """The user's `Budget.costs`, checked: credits per image by (model, rendering speed)."""
+    table: dict[tuple[str, str], float] = {}
+    for key, credits in (value or {}).items():
+        if not (isinstance(key, tuple) and len(key) == 2 and all(isinstance(k, str) for k in key)):
+            raise InvalidRequestError(
+                f"Budget.costs keys are (model, rendering_speed) pairs, e.g. "
+                f"('ideogram/character', 'QUALITY'); got {key!r}"
+            )
+        if isinstance(credits, bool) or not isinstance(credits, int | float) or not credits >= 0:
+            raise InvalidRequestError(
+                f"Budget.costs[{key!r}] must be a number of credits >= 0; got {credits!r}"
+            )
+        table[key] = float(credits)
+    return MappingProxyType(table)
+
+
+@attrs.frozen(eq=False)
+class Budget:
+    """A cap on the credits that the tasks of every process sharing `storage` consume together.
+
+        CharacterClient(budget=Budget(max_credits=5000, storage="sqlite:///var/lib/app/budget.db"))
+
+    Each submit reserves its cost before createTask is sent, and a submit that would take the
+    spent and reserved credits past `max_credits` raises `BudgetExceededError` instead, with
+    nothing uploaded or sent. When a task ends, its reservation is settled at the
+    `creditsConsumed` the service reports for it, by whichever client sharing the storage reads
+    its end (a failed task that consumed nothing frees it). A submit whose answer was lost keeps
+    its reservation for good: that task may exist and be paid for.
+
+    A reservation is the task's number of images times the credits per image of its model and
+    rendering speed: `costs` (`{("ideogram/character", "QUALITY"): 40}`) over the client's
+    table (README "A credit budget"; the service publishes no prices, so the table is a guess
+    meant to err high: set `costs` to what your tasks consume). The storage keeps the last cost
+    consumed by an ended task of each (model, speed, images), and reserves that when it is
+    higher. So the budget holds as long as no task costs more than the most its kind was seen
+    or estimated to.
+
+    `storage` is where the spent and reserved credits live, as for `RateLimit`:
+    `"memory://"` (this client), `"sqlite:///ABSOLUTE/PATH"` (the processes of one host),
+    `"redis://HOST:PORT/DB"` or `"postgresql://USER:PASSWORD@HOST/DATABASE"` (any number of
+    hosts; the `redis` and `postgres` extras). One storage holds one budget; every process
+    sharing it must give the same `max_credits`. If the storage cannot be reached, submits
+    fail with `APIConnectionError` rather than spend unchecked.
+    """
+
+    max_credits: float
+    storage: str = "memory://"
+    costs: CostTable = attrs.field(default=None, converter=_costs)
+
+    def __attrs_post_init__(self) -> None:
+        credits = self.max_credits
+        if isinstance(credits, bool) or not isinstance(credits, int | float) or not credits >= 0:
+            raise InvalidRequestError(
+                f"Budget.max_credits must be a number of credits >= 0; got {credits!r}"
+            )
+        parse_storage(self.storage, "Budget.storage", postgres=True)
+
+    def __repr__(self) -> str:
+        shown = parse_storage(self.storage, "Budget.storage", postgres=True).shown
+        return f"Budget(max_credits={self.max_credits:g}, storage={shown!r})"
+
+
 class Storage(NamedTuple):
-    """A parsed storage URI (`RateLimit.storage`, `journal=`): `location` is what to open,
-    `shown` is safe to print (no password)."""
+    """A parsed storage URI: `location` is what to open, `shown` is safe to print."""
 
     kind: str  # "memory", "sqlite", "redis" or "postgresql"
     location: str
     shown: str
 
 
-# How each kind of storage is written, as the errors name it.
-_FORMS = {
-    "memory": "memory://",
-    "sqlite": "sqlite:///ABSOLUTE/PATH",
-    "redis": "redis://HOST:PORT/DB (rediss:// for TLS)",
-    "postgresql": "postgresql://USER:PASSWORD@HOST:PORT/DATABASE",
-}
-RATE_LIMIT_STORAGES = ("memory", "sqlite", "redis")
+STORAGE_FORMS = "memory://, sqlite:///ABSOLUTE/PATH or redis://HOST:PORT/DB (rediss:// for TLS)"
+POSTGRES_FORM = "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
 
 
-def storage_forms(kinds: Sequence[str]) -> str:
-    forms = [_FORMS[kind] for kind in kinds]
-    return f"{', '.join(forms[:-1])} or {forms[-1]}" if len(forms) > 1 else forms[0]
-
-
-def parse_storage(
-    uri: str, *, what: str = "RateLimit.storage", kinds: Sequence[str] = RATE_LIMIT_STORAGES
-) -> Storage:
-    """Check a storage URI for `what`, which takes `kinds` of storage; a password in it is
-    registered as a secret."""
+def parse_storage(uri: str, what: str = "RateLimit.storage", postgres: bool = False) -> Storage:
+    """Check a storage URI (`what` names the setting in messages; `postgres`: it may be a
+    PostgreSQL database); a password in it is registered as a secret."""
+    forms = f"{STORAGE_FORMS} or {POSTGRES_FORM}" if postgres else STORAGE_FORMS
     if not isinstance(uri, str):
-        raise InvalidRequestError(f"{what} must be a str: {storage_forms(kinds)}")
-    parts = urllib.parse.urlsplit(uri)
-    kind = {"rediss": "redis", "postgres": "postgresql"}.get(parts.scheme, parts.scheme)
-    if kind not in kinds or kind not in _FORMS:
-        got = f"a {parts.scheme}:// URI" if parts.scheme else "no scheme"
-        raise InvalidRequestError(f"{what} must be {storage_forms(kinds)}; got {got}")
-    if kind == "memory":
-        if uri != "memory://":
-            raise InvalidRequestError(f"{what} {uri!r}: the memory storage is memory://")
+        raise InvalidRequestError(f"{what} must be a str: {forms}")
+    if uri == "memory://":
         return Storage("memory", uri, uri)
-    if kind == "sqlite":
+    parts = urllib.parse.urlsplit(uri)
+    if parts.scheme == "sqlite":
         path = uri[len("sqlite://") :]
         named = os.path.isabs(path) and os.path.basename(path)
         if parts.netloc or parts.query or parts.fragment or not named:
             raise InvalidRequestError(
                 f"{what} {uri!r}: a sqlite storage is sqlite:// and an absolute path "
-                "(sqlite:///var/lib/app/tasks.db), the same file in every process"
+                "(sqlite:///var/lib/app/limits.db), the same file in every process"
             )
         return Storage("sqlite", path, uri)
-    if kind == "postgresql":
-        return Storage("postgresql", uri, _postgresql_shown(uri, parts, what))
-    if parts.password:
-        register_secret(urllib.parse.unquote(parts.password))
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    host = parts.hostname or ""
-    host = f"[{host}]" if ":" in host else host
-    user = f"{parts.username}@" if parts.username else ""
-    shown = f"{parts.scheme}://{user}{host}{f':{port}' if port else ''}{parts.path}"
-    database = parts.path.strip("/")
-    if not host or not (database == "" or database.isdigit()):
-        raise InvalidRequestError(
-            f"{what} {shown!r}: a Redis storage is redis://HOST:PORT/DB, DB a number (or "
-            "rediss:// for TLS)"
-        )
-    return Storage("redis", uri, shown)
-
-
-def _postgresql_shown(uri: str, parts: urllib.parse.SplitResult, what: str) -> str:
-    """The URI without its password (libpq takes one in the user part or as `password=`),
-    and without its query, which may hold one."""
-    user_part, at, hosts = parts.netloc.rpartition("@")
-    user, _, password = user_part.partition(":")
-    secrets = [password] if password else []
-    secrets += urllib.parse.parse_qs(parts.query).get("password", [])
-    for secret in secrets:
-        register_secret(urllib.parse.unquote(secret))
-    shown = f"{parts.scheme}://{f'{user}@' if at else ''}{hosts}{parts.path}"
-    if parts.fragment or not parts.path.strip("/"):
-        raise InvalidRequestError(
-            f"{what} {shown!r}: a PostgreSQL storage names its database: "
-            "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
-        )
-    return shown
+    if parts.scheme in ("redis", "rediss") or (
+        postgres and parts.scheme in ("postgresql", "postgres")
+    ):
+        if parts.password:
+            register_secret(urllib.parse.unquote(parts.password))
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        host = parts.hostname or ""
+        host = f"[{host}]" if ":" in host else host
+        user = f"{parts.username}@" if parts.username else ""
+        shown = f"{parts.scheme}://{user}{host}{f':{port}' if port else ''}{parts.path}"
+        database = parts.path.strip("/")
+        if parts.scheme.startswith("postgres"):
+            if not host or not database or "/" in database:
+                raise InvalidRequestError(
+                    f"{what} {shown!r}: a PostgreSQL storage is {POSTGRES_FORM}"
+                )
+            return Storage("postgresql", uri, shown)
+        if not host or not (database == "" or database.isdigit()):
+            raise InvalidRequestError(
+                f"{what} {shown!r}: a Redis storage is redis://HOST:PORT/DB, DB a "
+                "number (or rediss:// for TLS)"
+            )
+        return Storage("redis", uri, shown)
+    got = f"a {parts.scheme}:// URI" if parts.scheme else "no scheme"
+    raise InvalidRequestError(f"{what} must be {forms}; got {got}")

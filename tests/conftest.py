@@ -4,12 +4,17 @@ Every behaviour test takes `client` (or `make_client`) and so runs twice, once w
 `CharacterClient` and once with `AsyncCharacterClient` driven on its own event loop. Both go
 through `Guarded`, which checks every error either client raises for the API key: the
 secrets rule is enforced here once, for the whole suite, not in hand-picked tests.
+
+`nox -s httpx2` runs the suite once more with IDEOGRAM_CHARACTER_HTTP_LIBRARY=httpx2: every
+client `make_client` makes is then handed an httpx2 client (`http_client()`), as a program
+that has one would, and so is every client the CLI makes (`cli/_settings.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import fcntl
+import importlib
 import inspect
 import json
 import logging
@@ -27,6 +32,7 @@ from hypothesis import settings
 from ideogram_facade import AsyncCharacterClient, CharacterClient, PollPolicy
 from ideogram_facade import _constants as C
 from ideogram_facade._transport import tls_context
+from ideogram_facade.cli._settings import HTTP_LIBRARY_ENV
 from ideogram_facade.testing import FakeApikley, TaskTiming
 from tests.postgres_server import INSTALL as POSTGRES_INSTALL
 from tests.postgres_server import PostgresServer
@@ -44,6 +50,35 @@ FAST_POLL = PollPolicy(initial=0.01, multiplier=1.15, maximum=0.05, jitter=0.0)
 
 # Every API key a test used; the log and report checks below look for all of them.
 SECRETS: set[str] = set()
+
+# Whether the clients send through httpx2 clients this run (`nox -s httpx2`).
+HTTPX2 = os.environ.get(HTTP_LIBRARY_ENV) == "httpx2"
+
+
+def http_client(
+    kind: str,
+    library: str | None = None,
+    *,
+    limits: httpx.Limits = C.POOL_LIMITS,
+    timeout: httpx.Timeout = C.DEFAULT_TIMEOUT,
+    **settings: Any,
+) -> Any:
+    """An HTTP client to hand a client of `kind` ("sync" or "async") as `http_client`, of
+    `library` ("httpx" or "httpx2"; by default this run's), with the pool and timeout of the
+    clients' own and, like theirs, no proxy from the environment; `settings` go to it too."""
+    module = importlib.import_module(library or ("httpx2" if HTTPX2 else "httpx"))
+    made = module.Client if kind == "sync" else module.AsyncClient
+    return made(
+        limits=module.Limits(
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+        ),
+        timeout=module.Timeout(**timeout.as_dict()),
+        trust_env=False,
+        verify=tls_context(),  # plain http on loopback: one context for all, made once
+        **settings,
+    )
 
 
 def assert_no_secret(text: str, where: str) -> None:
@@ -125,11 +160,16 @@ class Guarded:
         assert self._runner is not None
         return self._runner.run(coroutine)
 
-    def shutdown(self) -> None:
+    def shutdown(self, http: Any = None) -> None:
+        """Close the client, then `http` (an `http_client` it was given), on its loop."""
         if self._runner is None:
             self.inner.close()
+            if http is not None:
+                http.close()
         else:
             self._runner.run(self.inner.close())  # type: ignore[arg-type]
+            if http is not None:
+                self._runner.run(http.aclose())
             self._runner.close()
 
 
@@ -159,7 +199,7 @@ def http(fake: FakeApikley) -> Iterator[httpx.Client]:
 def make_client(
     request: pytest.FixtureRequest, fake: FakeApikley
 ) -> Iterator[Callable[..., Guarded]]:
-    made: list[Guarded] = []
+    made: list[tuple[Guarded, Any]] = []
 
     def make(**overrides: Any) -> Guarded:
         settings: dict[str, Any] = {
@@ -170,14 +210,24 @@ def make_client(
             "rate_limit": None,
             **overrides,
         }
+        http = None
+        if HTTPX2 and "http_client" not in overrides:
+            http = settings["http_client"] = http_client(request.param)
         cls = CharacterClient if request.param == "sync" else AsyncCharacterClient
-        guarded = Guarded(cls(**settings))
-        made.append(guarded)
+        try:
+            guarded = Guarded(cls(**settings))
+        except BaseException:
+            if http is not None and request.param == "async":  # unused: tied to no loop
+                asyncio.run(http.aclose())
+            elif http is not None:
+                http.close()
+            raise
+        made.append((guarded, http))
         return guarded
 
     yield make
-    for guarded in made:
-        guarded.shutdown()
+    for guarded, http in made:
+        guarded.shutdown(http)
 
 
 @pytest.fixture
@@ -228,7 +278,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    """A real redis-server of this worker's; its tests fail without one on CI."""
+    """A real redis-server of this test process, for the whole run; its tests fail without
+    one on CI, and skip elsewhere."""
     if RedisServer.find() is None:
         message = f"redis-server is not on PATH: {REDIS_INSTALL}"
         if os.environ.get("CI"):

@@ -32,8 +32,8 @@ HEADER = (
 SUBSTITUTIONS = [
     (r"\bAsyncCharacterClient\b", "CharacterClient"),
     (r"\bAsyncWakers\b", "Wakers"),
-    (r"\bhttpx\.AsyncClient\b", "httpx.Client"),
-    (r"\basync_client\b", "sync_client"),
+    (r"\b(httpx2?)\.AsyncClient\b", r"\1.Client"),
+    (r"\basync_(client|http)\b", r"sync_\1"),
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
     (r"\baclose\b", "close"),

@@ -26,6 +26,7 @@ Exit codes (also in `--help`):
     11   batch: some lines failed or did not finish
     12   the task is done but its images could not be saved (SaveError): download it later
     13   the journal cannot be used or written (another batch holds it, --force, a full disk)
+    14   a submit would pass the credit budget (--max-credits, BudgetExceededError): none sent
     70   internal error (a bug: please report it)
     130  interrupted (SIGINT, Ctrl-C)
     143  terminated (SIGTERM)

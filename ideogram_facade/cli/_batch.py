@@ -25,6 +25,7 @@ from ideogram_facade import (
     ApikleyError,
     AsyncCharacterClient,
     AuthenticationError,
+    BudgetExceededError,
     GenerationFailedError,
     InsufficientCreditsError,
     JournalError,
@@ -339,6 +340,10 @@ class Runner:
             return None
         if isinstance(error, SubmissionUncertainError):
             item.finish(Outcome.UNCERTAIN, why(error))
+        elif isinstance(error, BudgetExceededError):
+            # Nothing was sent: the line waits for a run with budget to spare.
+            self._stop_submits(error)
+            item.finish(Outcome.PENDING, why(error))
         elif isinstance(error, ApikleyError):
             item.finish(Outcome.FAILED, why(error))
             if isinstance(error, AuthenticationError | InsufficientCreditsError):

@@ -6,7 +6,7 @@ import argparse
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager, suppress
+from contextlib import AbstractContextManager, closing, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -291,7 +291,7 @@ def _check_journal(journal: str | Path) -> None:
         raise CliError(ExitCode.FILE, f"no journal at {journal}")
 
 
-def _journal_client(args: argparse.Namespace) -> CharacterClient:
+def _journal_client(args: argparse.Namespace) -> AbstractContextManager[CharacterClient]:
     _check_journal(args.journal)
     return sync_client(args)  # with args.journal
 

@@ -13,6 +13,7 @@ from ideogram_facade import (
     APIConnectionError,
     ApikleyError,
     AuthenticationError,
+    BudgetExceededError,
     GenerationFailedError,
     InsufficientCreditsError,
     InvalidRequestError,
@@ -42,6 +43,7 @@ class ExitCode(enum.IntEnum):
     BATCH_FAILED = 11
     SAVE = 12  # paid, done, not saved: the message names the download command
     JOURNAL = 13  # the journal cannot be used or written; accepted ids are printed
+    BUDGET = 14  # a submit would pass --max-credits: nothing was sent
     INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug in this program
     INTERRUPTED = 128 + signal.SIGINT
     TERMINATED = 128 + signal.SIGTERM
@@ -70,6 +72,7 @@ _API_ERRORS: tuple[tuple[type[ApikleyError], ExitCode, str], ...] = (
     (SubmissionUncertainError, ExitCode.UNCERTAIN, "submission uncertain"),
     (SaveError, ExitCode.SAVE, "cannot save the images"),
     (JournalError, ExitCode.JOURNAL, "journal"),
+    (BudgetExceededError, ExitCode.BUDGET, "over the credit budget"),
     (AuthenticationError, ExitCode.AUTH, "authentication failed"),
     (InsufficientCreditsError, ExitCode.CREDITS, "not enough credits"),
     (InvalidRequestError, ExitCode.INVALID, "invalid request"),
@@ -98,6 +101,7 @@ _CLI_WORDS: tuple[tuple[str, str], ...] = (
     (r"use https, or pass allow_insecure=True", "use https"),
     (r"\. Pass allow_private_urls=True to the client if you mean it", ""),
     (r"; wait\(\) for it", ""),
+    (r"raise Budget\(max_credits=\.\.\.\)", "raise --max-credits"),
     (
         r"download\('([^']*)', \.\.\.\) fetches them",
         rf"`{PROG} download \1 --out DIR` fetches them",

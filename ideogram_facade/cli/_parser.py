@@ -29,6 +29,7 @@ exit codes:
   11   batch: some lines failed or did not finish
   12   the task is done but its images could not be saved: download it later
   13   the journal cannot be used or written (another batch holds it, --force, a full disk)
+  14   a submit would pass the credit budget (--max-credits): nothing was sent
   70   internal error (a bug: please report it)
   130  interrupted (SIGINT, Ctrl-C)
   143  terminated (SIGTERM)
@@ -297,6 +298,33 @@ def _journal(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
+    return value
+
+
+def _budget(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-credits",
+        type=_non_negative_float,
+        metavar="N",
+        help="the credit budget: a submit that would take what the tasks sharing "
+        "--budget-storage consumed and reserved past N is refused (exit 14) and sends nothing",
+    )
+    parser.add_argument(
+        "--budget-storage",
+        metavar="URI",
+        help="where the budget is kept (with --max-credits): memory:// (this command only, "
+        "the default), sqlite:///ABSOLUTE/PATH (every command of this machine that names it), "
+        "redis://HOST:PORT/DB or postgresql://USER:PASSWORD@HOST/DATABASE (any machine)",
+    )
+
+
 def _timeout(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
@@ -379,6 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     _out(generate)
     _timeout(generate)
     _journal(generate)
+    _budget(generate)
 
     submit = command("submit", "submit a request and print its task id, without waiting")
     submit.add_argument("prompt", metavar="PROMPT", help="what the character does, and where")
@@ -390,6 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _request_options(submit, batch=False)
     _journal(submit)
+    _budget(submit)
 
     status = command("status", "print a task's current state (one request)")
     status.add_argument("task_id", metavar="TASK_ID")
@@ -397,6 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
     wait = command("wait", "wait until a task ends and print its image URLs")
     wait.add_argument("task_id", metavar="TASK_ID")
     _timeout(wait)
+    _budget(wait)
 
     download = command("download", "wait for a task if needed, then download its images")
     download.add_argument("task_id", metavar="TASK_ID")
@@ -405,6 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--overwrite", action="store_true", help="replace files that already exist"
     )
     _timeout(download)
+    _budget(download)
 
     command("credits", "print the account's remaining credits")
 
@@ -439,6 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
         "holds images its journal does not know: lines may be paid for twice",
     )
     _timeout(batch)
+    _budget(batch)
     _request_options(batch, batch=True)
 
     tasks = command("tasks", "list the tasks of a journal (--journal, or a batch's)")
@@ -455,6 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _out(resume, required=True)
     _timeout(resume)
+    _budget(resume)
 
     _mcp(commands)
     return parser

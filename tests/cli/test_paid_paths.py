@@ -139,3 +139,52 @@ def test_a_batch_prints_its_eta_as_lines_finish(fake: FakeApikley, tmp_path: Pat
     result = run_cli("batch", lines, "--out", tmp_path / "out", env=cli_env(fake))
     assert result.code == 0, result.stderr
     assert "[3/3] done 3, failed 0, running 0, ETA 0:00" in result.stderr
+
+
+def test_a_budget_shared_by_commands_refuses_the_submit_that_would_pass_it(
+    fake: FakeApikley, tmp_path: Path
+) -> None:
+    # The client's table reserves 30 credits for one BALANCED image; the fake charges 10.
+    budget = ["--max-credits", "70", "--budget-storage", f"sqlite://{tmp_path / 'budget.db'}"]
+    submit = ["submit", "a pilot", "--reference", URL, *budget]
+    first = run_cli(*submit, env=cli_env(fake)).stdout.strip()
+    assert run_cli(*submit, env=cli_env(fake)).code == 0
+    over = run_cli(*submit, env=cli_env(fake))
+    assert over.code == 14
+    assert "over the credit budget" in over.stderr
+    assert "has 10 left" in over.stderr
+    assert "Nothing was sent" in over.stderr
+    assert "raise --max-credits" in over.stderr
+    assert fake.creates_received == 2
+    # Waiting for the first task with the same budget settles it at the 10 it consumed:
+    # 10 + 30 + 30 fits in 70.
+    assert run_cli("wait", first, *budget, env=cli_env(fake)).code == 0
+    assert run_cli(*submit, env=cli_env(fake)).code == 0
+    assert fake.creates_received == 3
+
+
+def test_a_batch_over_its_budget_sends_nothing_and_leaves_the_lines_pending(
+    fake: FakeApikley, tmp_path: Path
+) -> None:
+    lines = tmp_path / "lines.jsonl"
+    line = {"prompt": "a pilot", "reference": URL, "num_images": 2}  # reserves 60
+    lines.write_text("".join(json.dumps(line) + "\n" for _ in range(3)))
+    result = run_cli(
+        "batch", lines, "--out", tmp_path / "out", "--max-credits", "50", env=cli_env(fake)
+    )
+    assert result.code == 14, result.stderr
+    assert "no more submits: the credit budget (50 credits" in result.stderr
+    assert fake.creates_received == 0
+    again = run_cli("batch", lines, "--out", tmp_path / "out", env=cli_env(fake))
+    assert again.code == 0, again.stderr
+    assert fake.creates_received == 3
+
+
+def test_a_budget_storage_without_max_credits_is_a_usage_error(fake: FakeApikley) -> None:
+    result = run_cli(
+        "submit", "a pilot", "--reference", URL, "--budget-storage", "memory://",
+        env=cli_env(fake),
+    )  # fmt: skip
+    assert result.code == 2
+    assert "--budget-storage needs --max-credits N" in result.stderr
+    assert fake.creates_received == 0

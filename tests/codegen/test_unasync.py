@@ -68,6 +68,7 @@ def _as_sync(text: str) -> str:
     return (
         text.replace("AsyncCharacterClient", "CharacterClient")
         .replace("httpx.AsyncClient", "httpx.Client")
+        .replace("httpx2.AsyncClient", "httpx2.Client")
         .replace("await ", "")
         .replace("async with ", "with ")
     )

@@ -29,9 +29,11 @@ from typing import Any
 
 import attrs
 import httpcore
-import httpx
 
-from ideogram_facade._transport import tls_context
+from tests.conftest import HTTPX2, http_client
+
+if HTTPX2:
+    import httpcore2
 
 
 @attrs.frozen
@@ -201,43 +203,41 @@ class Network:
             return "127.0.0.1"
         if host in LOOPBACK:
             return host
-        raise httpcore.ConnectError(f"no route to {host} on the test's network")
+        # The pool's own httpcore's error, which its httpx maps to ConnectError.
+        no_route = httpcore2.ConnectError if HTTPX2 else httpcore.ConnectError
+        raise no_route(f"no route to {host} on the test's network")
 
-    def client(self, kind: str) -> httpx.Client | httpx.AsyncClient:
-        """An httpx client of `kind` ("sync" or "async") on this network."""
-        if kind == "sync":
-            transport = httpx.HTTPTransport(verify=tls_context())
-            pool = transport._pool
-            pool._network_backend = _Routed(pool._network_backend, self)
-            return httpx.Client(transport=transport, trust_env=False)
-        async_transport = httpx.AsyncHTTPTransport(verify=tls_context())
-        async_pool = async_transport._pool
-        async_pool._network_backend = _AsyncRouted(async_pool._network_backend, self)
-        return httpx.AsyncClient(transport=async_transport, trust_env=False)
+    def client(self, kind: str) -> Any:
+        """An HTTP client of `kind` ("sync" or "async") on this network (`http_client()`:
+        httpx's, or httpx2's under `nox -s httpx2`)."""
+        http = http_client(kind)
+        pool = http._transport._pool
+        routed = _Routed if kind == "sync" else _AsyncRouted
+        pool._network_backend = routed(pool._network_backend, self)
+        return http
 
 
-class _Routed(httpcore.NetworkBackend):
-    def __init__(self, backend: httpcore.NetworkBackend, network: Network) -> None:
+# httpcore's and httpcore2's pools call their backend by name: one wrapper serves both.
+
+
+class _Routed:
+    def __init__(self, backend: Any, network: Network) -> None:
         self._backend = backend
         self._network = network
 
-    def connect_tcp(
-        self, host: str, port: int, *args: Any, **kwargs: Any
-    ) -> httpcore.NetworkStream:
+    def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
         return self._backend.connect_tcp(self._network.route(host), port, *args, **kwargs)
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
 
 
-class _AsyncRouted(httpcore.AsyncNetworkBackend):
-    def __init__(self, backend: httpcore.AsyncNetworkBackend, network: Network) -> None:
+class _AsyncRouted:
+    def __init__(self, backend: Any, network: Network) -> None:
         self._backend = backend
         self._network = network
 
-    async def connect_tcp(
-        self, host: str, port: int, *args: Any, **kwargs: Any
-    ) -> httpcore.AsyncNetworkStream:
+    async def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
         return await self._backend.connect_tcp(self._network.route(host), port, *args, **kwargs)
 
     async def sleep(self, seconds: float) -> None:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ideogram_facade import (
@@ -292,7 +293,8 @@ def test_a_create_whose_answer_was_lost_is_uncertain_and_never_resent(
 def test_a_create_that_times_out_is_uncertain_and_never_resent(
     make_client: Callable[..., Guarded], fake: FakeApikley
 ) -> None:
-    client = make_client(timeout=0.3)
+    # A short read, a generous connect: a connection slow to be made is "not sent", retried.
+    client = make_client(timeout=httpx.Timeout(0.3, connect=30.0))
     fake.inject("createTask", Fault.delay(2.0))
     with pytest.raises(SubmissionUncertainError):
         client.submit("a knight", URL)

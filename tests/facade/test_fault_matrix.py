@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ideogram_facade import (
@@ -26,10 +27,16 @@ from ideogram_facade.testing import FakeApikley, Fault
 from tests.conftest import Guarded
 
 URL = "https://example.com/me.png"
-TIMEOUT = 0.5  # the clients' HTTP timeout for the faults that are about timeouts
+TIMEOUT = 0.5  # the clients' timeout for the faults that are about timeouts
 # For the others, a timeout no busy machine reaches: their outcome must not depend on speed.
 GENEROUS = 30.0
-TIMED = {"delay > timeout", "answer dripped"}
+# The timeout each timing fault meets. A delay meets a short read and a generous connect (a
+# connection slow to be made would be "not sent", and retried); a drip, whose every piece
+# comes within the read timeout, meets the request's deadline, the largest of the timeouts.
+TIMED = {
+    "delay > timeout": httpx.Timeout(TIMEOUT, connect=GENEROUS),
+    "answer dripped": httpx.Timeout(TIMEOUT),
+}
 
 FAULTS: dict[str, Fault] = {
     "429 + Retry-After": Fault.http_status(429, retry_after=0.05),
@@ -120,7 +127,7 @@ def test_fault_matrix(
     operation: str,
     fault_name: str,
 ) -> None:
-    client = make_client(timeout=TIMEOUT if fault_name in TIMED else GENEROUS)
+    client = make_client(timeout=TIMED.get(fault_name, GENEROUS))
     expected = EXPECTED[operation][fault_name]
     if expected is None:
         run(operation, client, fake, FAULTS[fault_name], tmp_path)

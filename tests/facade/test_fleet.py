@@ -92,7 +92,7 @@ def test_an_unreachable_database_fails_the_client_naming_it_without_its_password
         ("mysql://u:pw@host/db", "got a mysql:// URI"),
         ("redis://localhost:6379/0", "got a redis:// URI"),
         ("sqlite://relative.db", "an absolute path"),
-        ("postgresql://u@host", "names its database"),
+        ("postgresql://u@host", "a PostgreSQL storage is"),
         (Path("postgresql://u:pw@host/db"), "a URI goes as a str, not a Path"),
     ],
 )

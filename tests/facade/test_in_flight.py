@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -17,7 +17,7 @@ import pytest
 from ideogram_facade import InvalidRequestError
 from ideogram_facade._inflight import InFlight
 from ideogram_facade.testing import FakeApikley
-from tests.conftest import Guarded
+from tests.conftest import Guarded, http_client
 
 # Many more calls than the cap and the pool: what matters is that they queue, not how many.
 CALLS = 200
@@ -29,18 +29,17 @@ def pooled(
 ) -> Iterator[Callable[..., Guarded]]:
     """`make_client` with an injected http_client of the client's kind and the given pool."""
     kind = request.node.callspec.params["make_client"]
-    made: list[tuple[Guarded, httpx.Client | httpx.AsyncClient]] = []
+    made: list[tuple[Guarded, Any]] = []
 
     def make(limits: httpx.Limits, timeout: httpx.Timeout, **settings: Any) -> Guarded:
-        http_type = httpx.Client if kind == "sync" else httpx.AsyncClient
-        http = http_type(limits=limits, timeout=timeout, trust_env=False)
+        http = http_client(kind, limits=limits, timeout=timeout)
         client = make_client(http_client=http, **settings)
         made.append((client, http))
         return client
 
     yield make
     for client, http in made:  # before make_client closes the async client's loop
-        if isinstance(http, httpx.Client):
+        if kind == "sync":
             http.close()
         else:
             client.run(http.aclose())
@@ -175,3 +174,83 @@ def test_a_waiter_that_gives_up_passes_its_turn_on() -> None:
         return timed_out
 
     assert isinstance(asyncio.run(main()), httpx.PoolTimeout)
+
+
+# -- requests for tasks that exist go first ------------------------------------------------
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    """Until `condition` holds (another thread has queued): an event, not an amount of time."""
+    while not condition():
+        time.sleep(0.001)
+
+
+def test_a_request_for_a_task_that_exists_goes_before_new_work_in_threads() -> None:
+    gate = InFlight(1)
+    gate.acquire(None)
+    order: list[str] = []
+
+    def waiter(name: str, ongoing: bool) -> None:
+        gate.acquire(None, ongoing)
+        order.append(name)
+        gate.release()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for name, ongoing in [
+            ("create 1", False), ("create 2", False), ("poll 1", True), ("poll 2", True)
+        ]:  # fmt: skip
+            queued = len(gate._waiters) + len(gate._ongoing)
+            pool.submit(waiter, name, ongoing)
+            wait_until(lambda: len(gate._waiters) + len(gate._ongoing) > queued)  # noqa: B023
+        gate.release()
+    assert order == ["poll 1", "poll 2", "create 1", "create 2"]
+
+
+def test_a_request_for_a_task_that_exists_goes_before_new_work_in_tasks() -> None:
+    async def main() -> list[str]:
+        gate = InFlight(1)
+        await gate.acquire_async(None)
+        order: list[str] = []
+
+        async def waiter(name: str, ongoing: bool) -> None:
+            await gate.acquire_async(None, ongoing)
+            order.append(name)
+            gate.release()
+
+        waiters = []
+        for name, ongoing in [("create", False), ("poll", True)]:
+            waiters.append(asyncio.ensure_future(waiter(name, ongoing)))
+            await asyncio.sleep(0)  # it runs until it waits: it has queued
+        gate.release()
+        await asyncio.gather(*waiters)
+        return order
+
+    assert asyncio.run(main()) == ["poll", "create"]
+
+
+def test_a_task_s_poll_is_sent_before_a_create_that_queued_first(
+    make_client: Callable[..., Guarded], fake: FakeApikley
+) -> None:
+    client = make_client(max_in_flight=1)
+    loop = client.on_loop_thread().loop if client.kind == "async" else None
+    pool = ThreadPoolExecutor(max_workers=2)
+
+    def start(method: str, *args: Any) -> Future[Any]:
+        """The client's `method`, running meanwhile (on its loop, or in a thread)."""
+        call = getattr(client.inner, method)
+        if loop is not None:
+            return asyncio.run_coroutine_threadsafe(call(*args), loop)
+        return pool.submit(call, *args)
+
+    with pool:
+        task_id = client.submit("the first", "https://example.com/portrait.png")
+        gate = client.inner._in_flight
+        gate.acquire(None)  # the one slot, taken: what comes next queues
+        create = start("submit", "the second", "https://example.com/portrait.png")
+        wait_until(lambda: len(gate._waiters) == 1)
+        poll = start("get_task", task_id)
+        wait_until(lambda: len(gate._ongoing) == 1)
+        gate.release()
+        assert poll.result(timeout=60).task_id == task_id
+        assert create.result(timeout=60) != task_id
+    assert [r.endpoint for r in fake.requests] == ["createTask", "recordInfo", "createTask"]

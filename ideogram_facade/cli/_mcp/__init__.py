@@ -26,7 +26,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from ideogram_facade import AsyncCharacterClient, JournalError
+from ideogram_facade import JournalError
 from ideogram_facade._journal import Journal
 from ideogram_facade.cli._commands import output_folder
 from ideogram_facade.cli._exitcodes import (
@@ -126,10 +126,9 @@ def serve(args: argparse.Namespace) -> int:
             f"`{PROG} mcp` serves it, give this one its own --journal or --out",
         ) from None
     try:
-        client = async_client(args, journal)
         import anyio
 
-        anyio.run(_serve, client, journal, out, address, args.verbose)
+        anyio.run(_serve, args, journal, out, address)
     except BaseExceptionGroup as group:
         # A signal that lands in a task of the SDK's comes out of its task group wrapped.
         stop = _interruption(group)
@@ -191,15 +190,11 @@ class _StdinLines:
 
 
 async def _serve(
-    client: AsyncCharacterClient,
-    journal: Journal,
-    out: Path,
-    address: tuple[str, int] | None,
-    verbose: bool,
+    args: argparse.Namespace, journal: Journal, out: Path, address: tuple[str, int] | None
 ) -> None:
     from ._server import Tools, build_server
 
-    try:
+    async with async_client(args, journal) as client:
         server = build_server(Tools(client, journal, out))
         where = f"images in {out}, journal {journal.path}"
         if address is None:
@@ -210,9 +205,7 @@ async def _serve(
                 say(f"mcp: serving on stdio; {where}")
                 await server.run(read, write, server.create_initialization_options())
         else:
-            await _serve_http(server, *address, verbose=verbose, where=where)
-    finally:
-        await client.close()
+            await _serve_http(server, *address, verbose=args.verbose, where=where)
 
 
 async def _serve_http(
