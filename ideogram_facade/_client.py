@@ -29,12 +29,13 @@ import httpx
 
 from . import _constants as C
 from . import _sandbox, _surface
+from ._broadcast import Broadcast
 from ._budget import Ledger
 from ._core import Core
 from ._deadline import deadline, past_deadline
 from ._decoding import ACCEPT_HEADERS, Body
 from ._effects import Effect, Fetch, Fetched, Flow, Limit, Record, Send, Sleep
-from ._exceptions import APIConnectionError, JournalError
+from ._exceptions import APIConnectionError, InvalidRequestError, JournalError
 from ._files import PartFile, ReferenceImage, UploadableFile
 from ._inflight import InFlight
 from ._journal import Journal, JournalEntry, for_client
@@ -70,12 +71,17 @@ class CharacterClient:
     `max_in_flight` (at most this many requests at once, the size of the client's own pool and
     of httpx's default one; the others wait their turn in order, and that wait does not count
     against their timeout: give an `http_client` whose pool is smaller its `max_connections`),
-    `journal` (an SQLite file where every task this client creates is recorded before
-    `submit()` returns, with its later states and saved files: `unfinished()` and `resume()`
-    read it, in this process or the next one; one process at a time; a sandbox's tasks go in
-    a journal of their own), `budget` (a `Budget`: at most `max_credits` consumed by the tasks
-    of every process sharing its storage; a submit that would pass it raises
-    `BudgetExceededError` and sends nothing), `tracer_provider` (where
+    `journal` (where every task this client creates is recorded before `submit()` returns,
+    with its later states and saved files: a path (an SQLite file, shared by the processes of
+    one host) or `"postgresql://USER:PASSWORD@HOST:PORT/DATABASE"` (shared by workers on any
+    number of machines; `pip install 'ideogram-facade[postgres]'`); `unfinished()` and
+    `resume()` read it, in this process or another one, and a task's lease keeps two workers
+    from polling or downloading it at once; a sandbox's tasks go in a journal of their own),
+    `shared_callbacks` (a callback that a receiver in any process of the fleet confirms wakes
+    this client's `wait()` for it, and this client's receivers wake theirs: through the
+    journal's PostgreSQL, or else the rate limits' Redis), `budget` (a `Budget`: at most
+    `max_credits` consumed by the tasks of every process sharing its storage; a submit that
+    would pass it raises `BudgetExceededError` and sends nothing), `tracer_provider` (where
     OpenTelemetry spans go; by default the program's global provider, if it set one, and no
     spans otherwise), `trace_prompts` (add each prompt to its span; off, as prompts may be
     private).
@@ -98,6 +104,7 @@ class CharacterClient:
         sandbox: bool = False,
         max_in_flight: int = C.MAX_IN_FLIGHT,
         journal: str | os.PathLike[str] | Journal | None = None,
+        shared_callbacks: bool = False,
         budget: Budget | None = None,
         tracer_provider: TracerProvider | None = None,
         trace_prompts: bool = False,
@@ -136,9 +143,16 @@ class CharacterClient:
         # Opened last: it holds a lock until close(), which nothing above can now skip.
         # An open Journal is shared (the batch keeps its lines in it), not closed here.
         self._owns_journal = journal is not None and not isinstance(journal, Journal)
+        self._broadcast: Broadcast | None = None
+        self._owns_broadcast = shared_callbacks
         try:
             self._core.journal = for_client(journal, sandbox=sandbox)
-        except JournalError:
+            if shared_callbacks:
+                self._broadcast = Broadcast.start(self._core, wake=self._wakers.wake)
+                self._core.callbacks.shared = True
+        except (JournalError, InvalidRequestError):
+            if self._owns_journal and self._core.journal is not None:
+                self._core.journal.close()
             if self._sandbox is not None:
                 self._sandbox.stop()
             raise
@@ -168,7 +182,7 @@ class CharacterClient:
             rate_limit=rate_limit,
         )
         child._own_http = None
-        child._owns_journal = child._owns_budget = False
+        child._owns_journal = child._owns_budget = child._owns_broadcast = False
         child._sandbox = None
         return child
 
@@ -393,9 +407,11 @@ class CharacterClient:
 
     def close(self) -> None:
         """Close what this client made: its HTTP client (not an `http_client` it was given),
-        its journal (not an open `Journal` it was given), its budget storage's connections and
-        its sandbox. A `with_options()` client owns none of them; closing it leaves its parent
-        working."""
+        its journal (not an open `Journal` it was given; its leases pass to other workers at
+        once), its shared callbacks' threads, its budget storage's connections and its sandbox.
+        A `with_options()` client owns none of them; closing it leaves its parent working."""
+        if self._owns_broadcast and self._broadcast is not None:
+            self._broadcast.close()
         if self._owns_journal and self._core.journal is not None:
             self._core.journal.close()
         if self._owns_budget and self._core.budget is not None:
@@ -427,6 +443,8 @@ class CharacterClient:
         """A receiver read `task` with get_task() after its callback: end the wait for it."""
         self._core.confirm(task)
         self._wakers.wake(task.task_id)
+        if self._broadcast is not None:
+            self._broadcast.publish(task.task_id)
 
     def _run(self, flow: Flow[T]) -> T:
         reply: Any = None

@@ -67,6 +67,20 @@ RATE_LEASE = 300.0
 # before it fails with APIConnectionError instead of sending unlimited.
 RATE_STORAGE_TIMEOUT = 5.0
 
+# The task journal. A task's lease says which client works on it (submits, polls, downloads it);
+# a lease that is not renewed lapses this long after it was taken, so that a killed process's
+# tasks pass to the next resume() within 5 minutes. A working client renews it once it is
+# RENEW old: between two renewals come at most a poll pause (45 s with callbacks), a poll and
+# its turn in the rate limit, or one image download (2 min with the default timeout).
+JOURNAL_LEASE = 300.0
+JOURNAL_LEASE_RENEW = 60.0
+# How often resume() looks again at a task another worker holds (it may end it sooner).
+JOURNAL_LEASE_CHECK = 15.0
+# How long a write waits for another process's lock on a shared SQLite journal, and a connect
+# to a PostgreSQL journal (whole seconds: libpq's unit), before failing with JournalError.
+JOURNAL_BUSY_TIMEOUT = 10.0
+JOURNAL_CONNECT_TIMEOUT = 10
+
 # Reference images: JPEG, PNG or WebP, at most 10 MB.
 MAX_REFERENCE_BYTES = 10 * 1024 * 1024
 # Files up to this size go through the base64 upload (one JSON request), larger ones streamed.
@@ -105,6 +119,10 @@ CALLBACK_MAX_BYTES = 1024 * 1024
 # With a receiver bound to the client, wait() polls a task it expects a callback for this
 # rarely: the callback wakes it, and polling is only the fallback for a lost one.
 CALLBACK_FALLBACK_POLL = 45.0
+# Shared callbacks (shared_callbacks=True): the listening thread looks this often whether its
+# client was closed, and a channel that failed is tried again after at most this long.
+WAKE_LISTEN_STEP = 0.5
+WAKE_RECONNECT_MAX = 30.0
 
 # Budget(max_credits=...): the credits one image is reserved at, by rendering speed, for every
 # model of the family. The service publishes no prices (api-contract.md: a task's answer only

@@ -66,6 +66,8 @@ class Callbacks:
     callback only as a fallback."""
 
     bound: bool = False
+    # Receivers in other processes wake this client's waits too (shared_callbacks=True).
+    shared: bool = False
     expected: dict[str, None] = attrs.field(factory=dict)  # task ids, oldest first
     confirmed: dict[str, Task] = attrs.field(factory=dict)
 
@@ -549,7 +551,8 @@ class Core:
         """Poll until the task ends; return it on success, raise on failure or deadline."""
         task_id = _requests.check_task_id(task_id)
         policy = poll or self.poll
-        if poll is None and self.callbacks.bound and task_id in self.callbacks.expected:
+        listening = self.callbacks.bound or self.callbacks.shared
+        if poll is None and listening and task_id in self.callbacks.expected:
             # Its callback will wake this wait: polling is only for a callback that is lost.
             slow = max(policy.maximum, C.CALLBACK_FALLBACK_POLL)
             policy = attrs.evolve(policy, initial=slow, maximum=slow)
@@ -559,11 +562,18 @@ class Core:
         # A task that was just created is never done yet: sleep before the first poll.
         attempt = 0
         pause = policy.delay(0, self.random()) if just_submitted else 0.0
+        renewed = self.clock()  # its lease (if this client's) was taken or renewed just now
         while True:
+            if self.journal is not None and self.clock() - renewed >= C.JOURNAL_LEASE_RENEW:
+                # Still working on it: other workers' resume() leave it to this one.
+                yield from self._note(self.journal.renew, task_id)
+                renewed = self.clock()
             if pause > 0:
                 if deadline is not None and self.clock() + pause >= deadline:
                     yield Sleep(max(0.0, deadline - self.clock()), wake=task_id)
-                    if task_id not in self.callbacks.confirmed:
+                    # Unless a callback cut the sleep short: confirmed here, or in another
+                    # process (shared callbacks), which the next poll reads.
+                    if task_id not in self.callbacks.confirmed and self.clock() >= deadline:
                         raise self._timed_out(task_id, timeout, state, last_error)
                 else:
                     yield Sleep(pause, wake=task_id)
@@ -709,6 +719,7 @@ class Core:
             random=self.random,
             deadline=lambda: self.request_deadline(None, C.DOWNLOAD_DEADLINE_FACTOR),
             renew=self._renew_url,
+            before_each=self._renew_lease(task_or_urls),
         )
         paths = yield from downloads.download(task_or_urls, directory, overwrite)
         if self.journal is not None and isinstance(task_or_urls, Task):
@@ -721,7 +732,8 @@ class Core:
     def _require_journal(self) -> _journal.Journal:
         if self.journal is None:
             raise InvalidRequestError(
-                "this client keeps no journal: make it with journal=PATH (an SQLite file)"
+                "this client keeps no journal: make it with journal=PATH (an SQLite file) or "
+                "journal='postgresql://...'"
             )
         return self.journal
 
@@ -730,37 +742,85 @@ class Core:
         return (yield from self._record(journal.unfinished))
 
     def resume(self, directory: str | Path, *, timeout: float | None) -> Flow[list[Task]]:
-        """Wait for and save every unfinished journaled task that has an id; the ended ones."""
+        """Wait for and save every unfinished journaled task that has an id, each under its
+        lease; the ended ones. A task another worker holds is left to it while its lease
+        runs: looked at again until that worker ends it, or its lease lapses and this one
+        takes it, or `timeout` passes (then it stays unfinished)."""
         journal = self._require_journal()
         ended: list[Task] = []
-        for entry in (yield from self._record(journal.unfinished)):
-            if entry.task_id is None:
-                continue  # its answer was lost: nothing to wait for (unfinished() lists it)
-            if entry.expired:
-                reason = _journal.EXPIRED
-                yield from self._note(journal.ended, entry.task_id, _journal.State.EXPIRED, reason)
-                ended.append(_ended(entry, TaskState.EXPIRED, reason))
-                continue
-            try:
-                task = yield from self.wait(
-                    entry.task_id, timeout=timeout, poll=None, on_update=None
-                )
-            except GenerationFailedError as error:  # journaled as failed by wait()
-                ended.append(_ended(entry, TaskState.FAIL, error.fail_message, error.fail_code))
-                continue
-            except TaskNotFoundError as error:
-                # The service keeps a task 14 days, and "not found" before that may be its lag,
-                # or the wrong service: the task stays unfinished, for a later resume().
-                logger.warning(
-                    "task %s is not found by the service; it stays in the journal: %s",
-                    entry.task_id,
-                    error.message,
-                )
-                yield from self._note(journal.note, entry.id, error.message)
-                continue
-            yield from self.download(task, directory, True)  # the same images: overwrite
-            ended.append(task)
+        waiting = [e for e in (yield from self._record(journal.unfinished)) if e.task_id]
+        gives_up = None if timeout is None else self.clock() + timeout
+        while waiting:
+            held: list[tuple[_journal.JournalEntry, float]] = []
+            for entry in waiting:
+                claim = yield from self._record(journal.claim, entry.id)
+                if not claim.taken:
+                    held.append((entry, claim.left))
+                    continue
+                if claim.entry.state not in _journal.UNFINISHED:
+                    yield from self._note(journal.release, entry.id)  # another worker ended it
+                    continue
+                try:
+                    task = yield from self._resume_one(journal, claim.entry, directory, timeout)
+                except ApikleyError:
+                    yield from self._note(journal.release, entry.id)
+                    raise
+                if task is not None:
+                    ended.append(task)
+            if not held or (gives_up is not None and self.clock() >= gives_up):
+                break
+            pause = min(min(left for _, left in held), C.JOURNAL_LEASE_CHECK)
+            if gives_up is not None:
+                pause = min(pause, gives_up - self.clock())
+            logger.debug(
+                "%d task(s) held by other workers; looking again in %.1f s", len(held), pause
+            )
+            yield Sleep(max(pause, 0.0))
+            waiting = [entry for entry, _ in held]
         return ended
+
+    def _resume_one(
+        self,
+        journal: _journal.Journal,
+        entry: _journal.JournalEntry,
+        directory: str | Path,
+        timeout: float | None,
+    ) -> Flow[Task | None]:
+        """One claimed task waited for and saved; None if it has not ended (not found)."""
+        assert entry.task_id is not None
+        if entry.expired:
+            reason = _journal.EXPIRED
+            yield from self._note(journal.ended, entry.task_id, _journal.State.EXPIRED, reason)
+            return _ended(entry, TaskState.EXPIRED, reason)
+        if isinstance(entry.request.get("options"), Mapping) and entry.request["options"].get(
+            "callback_url"
+        ):
+            # Its callback may come to a receiver anywhere: a shared one wakes this wait.
+            remember(self.callbacks.expected, entry.task_id, None, C.FRESH_TASKS_REMEMBERED)
+        try:
+            task = yield from self.wait(entry.task_id, timeout=timeout, poll=None, on_update=None)
+        except GenerationFailedError as error:  # journaled as failed by wait()
+            return _ended(entry, TaskState.FAIL, error.fail_message, error.fail_code)
+        except TaskNotFoundError as error:
+            # The service keeps a task 14 days, and "not found" before that may be its lag,
+            # or the wrong service: the task stays unfinished, for a later resume().
+            logger.warning(
+                "task %s is not found by the service; it stays in the journal: %s",
+                entry.task_id,
+                error.message,
+            )
+            yield from self._note(journal.note, entry.id, error.message)
+            yield from self._note(journal.release, entry.id)
+            return None
+        yield from self.download(task, directory, True)  # the same images: overwrite
+        return task
+
+    def _renew_lease(self, task: Task | Sequence[str]) -> Callable[[], Flow[None]] | None:
+        """Before each image of a journaled task: its lease runs on while it is downloaded."""
+        journal = self.journal
+        if journal is None or not isinstance(task, Task):
+            return None
+        return functools.partial(self._note, journal.renew, task.task_id)
 
     def _renew_url(self, url: str, task_id: str | None) -> Flow[Any]:
         """A freshly signed URL for an expired result URL, from the download-url endpoint."""

@@ -44,6 +44,7 @@ class Downloads:
     random: Callable[[], float]  # a uniform draw from [0, 1): where a backoff falls in its jitter
     deadline: Callable[[], float]  # when a file whose download starts now must be whole
     renew: Callable[[str, str | None], Flow[Any]]  # (expired URL, task id) -> a fresh URL
+    before_each: Callable[[], Flow[None]] | None = None  # before each image (a task's lease)
 
     def download(
         self, task_or_urls: Task | Sequence[str], directory: str | Path, overwrite: bool
@@ -79,6 +80,8 @@ class Downloads:
             raise _save_error(folder, error, task_id) from None
         paths = []
         for number, url in enumerate(urls, start=1):
+            if self.before_each is not None:
+                yield from self.before_each()
             stem = f"{_files.download_stem(task_id, url)}_{number}"
             paths.append((yield from self._one(url, folder, stem, task_id, overwrite)))
         return paths

@@ -285,17 +285,23 @@ def upload(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _check_journal(journal: str | Path) -> None:
+    """A journal file must be there (a database's tables are made if missing: empty)."""
+    if isinstance(journal, Path) and not journal.is_file():
+        raise CliError(ExitCode.FILE, f"no journal at {journal}")
+
+
 def _journal_client(args: argparse.Namespace) -> AbstractContextManager[CharacterClient]:
-    if not args.journal.is_file():
-        raise CliError(ExitCode.FILE, f"no journal at {args.journal}")
+    _check_journal(args.journal)
     return sync_client(args)  # with args.journal
 
 
 def tasks(args: argparse.Namespace) -> int:
-    """The journal's tasks: those that need something, or --all."""
-    if not args.journal.is_file():
-        raise CliError(ExitCode.FILE, f"no journal at {args.journal}")
+    """The journal's tasks (every worker's, in a shared one): those that need something,
+    or --all."""
+    _check_journal(args.journal)
     journal = Journal.open(args.journal, sandbox=None)  # either kind: it is only read
+    where = journal.path  # without a password
     try:
         entries = journal.entries() if args.all else journal.unfinished()
     finally:
@@ -311,11 +317,12 @@ def tasks(args: argparse.Namespace) -> int:
             ),
             "files": list(entry.files),
             "error": entry.error,
+            "leased_by": entry.leased_by,
         }
         for entry in entries
     ]
     if args.json:
-        emit_json({"journal": str(args.journal), "tasks": rows})
+        emit_json({"journal": where, "tasks": rows})
     else:
         emit_lines(
             [
@@ -332,7 +339,7 @@ def resume(args: argparse.Namespace) -> int:
     """Wait for the journal's unfinished tasks and save their images into --out."""
     out = output_folder(args)
     with _journal_client(args) as client, closing(status_line()) as line:
-        line.set(f"resuming the tasks of {args.journal}")
+        line.set("resuming the journal's unfinished tasks")
         ended = client.resume(out, timeout=args.timeout)
         unfinished = client.unfinished()
     left = [entry for entry in unfinished if entry.task_id is None]

@@ -60,7 +60,7 @@ class BatchJournal:
         path = None if directory is None else directory / FILE_NAME
         meta = {"source": source}
         try:
-            store = Journal.open(path, meta=meta, sandbox=path is None)
+            store = Journal.open(path, meta=meta, sandbox=path is None, exclusive=True)
         except JournalError as error:
             unusable = NOT_A_JOURNAL in error.message or LOST in error.message
             if not (force and unusable and path is not None):
@@ -75,7 +75,7 @@ class BatchJournal:
                 raise CliError(ExitCode.JOURNAL, f"batch: {error.message}{advice}") from None
             if path.exists():
                 path.rename(path.with_name(f"{path.name}.broken-{int(time.time())}"))
-            store = Journal.open(path, meta=meta, start_over=True)
+            store = Journal.open(path, meta=meta, start_over=True, exclusive=True)
         journal = cls(store, "in memory (--sandbox)" if path is None else str(path))
         if directory is not None and not force:
             journal._refuse_unknown_images(directory)

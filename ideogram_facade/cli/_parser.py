@@ -278,13 +278,23 @@ def _request_options(parser: argparse.ArgumentParser, *, batch: bool) -> None:
     )
 
 
+def _journal_location(value: str) -> str | Path:
+    """A journal file (a path, or sqlite:///PATH) as a Path; a PostgreSQL URI as it is."""
+    if value.startswith("sqlite://"):
+        return Path(value[len("sqlite://") :])
+    return value if "://" in value else Path(value)
+
+
+JOURNAL_HELP = "a file (SQLite) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+
+
 def _journal(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--journal",
-        type=Path,
-        metavar="PATH",
-        help="record the task in this journal (SQLite), so that `tasks` and `resume` find it "
-        "if this command is stopped",
+        type=_journal_location,
+        metavar="JOURNAL",
+        help=f"record the task in this journal ({JOURNAL_HELP}), so that `tasks` and `resume` "
+        "find it if this command is stopped",
     )
 
 
@@ -465,13 +475,17 @@ def build_parser() -> argparse.ArgumentParser:
     _request_options(batch, batch=True)
 
     tasks = command("tasks", "list the tasks of a journal (--journal, or a batch's)")
-    tasks.add_argument("journal", type=Path, metavar="JOURNAL", help="the journal file")
+    tasks.add_argument(
+        "journal", type=_journal_location, metavar="JOURNAL", help=f"the journal: {JOURNAL_HELP}"
+    )
     tasks.add_argument(
         "--all", action="store_true", help="every task, not only those that need something"
     )
 
     resume = command("resume", "wait for a journal's unfinished tasks and download their images")
-    resume.add_argument("journal", type=Path, metavar="JOURNAL", help="the journal file")
+    resume.add_argument(
+        "journal", type=_journal_location, metavar="JOURNAL", help=f"the journal: {JOURNAL_HELP}"
+    )
     _out(resume, required=True)
     _timeout(resume)
     _budget(resume)

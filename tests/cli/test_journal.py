@@ -230,10 +230,15 @@ def test_a_json_5xx_refusal_is_sent_again_on_the_next_run(
     assert states(out) == ["succeeded"]
 
 
+@pytest.mark.parametrize("storage", ["path", "sqlite", "postgresql"])
 def test_tasks_and_resume_finish_what_a_stopped_command_left(
-    fake: FakeApikley, tmp_path: Path
+    fake: FakeApikley, tmp_path: Path, storage: str, request: pytest.FixtureRequest
 ) -> None:
-    journal = tmp_path / "tasks.sqlite3"
+    journal: str | Path = tmp_path / "tasks.sqlite3"
+    if storage == "sqlite":
+        journal = f"sqlite://{journal}"
+    elif storage == "postgresql":
+        journal = request.getfixturevalue("postgres_url")
     submitted = run_cli("submit", "a pilot", "--reference", URL, "--journal", journal,
                         env=cli_env(fake))  # fmt: skip
     task_id = submitted.stdout.strip()

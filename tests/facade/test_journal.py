@@ -264,23 +264,27 @@ def test_a_sandbox_and_real_tasks_never_share_a_journal(
         make_client(journal=sandboxed)
 
 
-def test_one_process_at_a_time(tmp_path: Path) -> None:
+def test_processes_share_a_journal_and_a_batch_has_one_alone(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     with subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from ideogram_facade._journal import Journal; "
-         f"Journal.open({str(path)!r}); print('open', flush=True); time.sleep(60)"],
+         f"j = Journal.open({str(path)!r}); j.submitting('m', {{}}); print('open', flush=True); "
+         "time.sleep(60)"],
         stdout=subprocess.PIPE,
         text=True,
     ) as holder:  # fmt: skip
         try:
             assert holder.stdout is not None
             assert holder.stdout.readline().strip() == "open"
+            shared = Journal.open(path)
+            assert [entry.model for entry in shared.unfinished()] == ["m"]
+            shared.close()
             with pytest.raises(JournalError, match="another process is using the journal"):
-                Journal.open(path)
+                Journal.open(path, exclusive=True)  # a batch's
         finally:
             holder.kill()
             holder.wait(10)
-    Journal.open(path).close()  # free again once that process is gone
+    Journal.open(path, exclusive=True).close()  # free again once that process is gone
 
 
 def test_a_journal_that_cannot_be_written_stops_the_submit_before_it_is_sent(

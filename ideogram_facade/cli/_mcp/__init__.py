@@ -118,7 +118,7 @@ def serve(args: argparse.Namespace) -> int:
     path = args.journal.expanduser() if args.journal else out / JOURNAL_NAME
     try:
         # Of the kind the client makes: a sandbox's tasks apart from the service's.
-        journal = Journal.open(path, sandbox=args.sandbox)
+        journal = Journal.open(path, sandbox=args.sandbox, exclusive=True)
     except JournalError as error:
         raise CliError(
             ExitCode.JOURNAL,
