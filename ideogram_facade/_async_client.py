@@ -193,6 +193,7 @@ class AsyncCharacterClient:
         *,
         model: _surface.CharacterModel = ...,
         extra_input: Mapping[str, Any] | None = ...,
+        label: str | None = ...,
         **options: Unpack[_surface.CharacterOptions],
     ) -> str: ...
     @overload
@@ -203,6 +204,7 @@ class AsyncCharacterClient:
         *,
         model: _surface.CharacterEditModel,
         extra_input: Mapping[str, Any] | None = ...,
+        label: str | None = ...,
         **options: Unpack[_surface.CharacterEditOptions],
     ) -> str: ...
     @overload
@@ -213,6 +215,7 @@ class AsyncCharacterClient:
         *,
         model: _surface.CharacterRemixModel,
         extra_input: Mapping[str, Any] | None = ...,
+        label: str | None = ...,
         **options: Unpack[_surface.CharacterRemixOptions],
     ) -> str: ...
     # <<< generated
@@ -223,6 +226,7 @@ class AsyncCharacterClient:
         *,
         model: str = MODEL,
         extra_input: Mapping[str, Any] | None = None,
+        label: str | None = None,
         **options: Any,
     ) -> str:
         """Create a task and return its id at once.
@@ -240,12 +244,17 @@ class AsyncCharacterClient:
         first) into the request's `input` as they are, unchecked; a field the spec knows must
         be passed as its keyword, and naming it here is an `InvalidRequestError`.
 
+        `label` is kept with the request in the journal (`journal=`): a name of your own to
+        find its entry by (`JournalEntry.label`), such as a batch file's line.
+
         Never sent twice: if the request may have reached the service but its answer was lost,
         this raises `SubmissionUncertainError` instead of retrying.
         """
         with self._tracing.operation("submit", model=model, prompt=prompt) as traced:
             task_id = await self._run(
-                self._core.submit(prompt, reference_image, {"model": model, **options}, extra_input)
+                self._core.submit(
+                    prompt, reference_image, {"model": model, **options}, extra_input, label
+                )
             )
             traced.set(task_id=task_id)
             return task_id
@@ -289,6 +298,7 @@ class AsyncCharacterClient:
         timeout: float | None = ...,
         on_update: OnUpdate | None = ...,
         extra_input: Mapping[str, Any] | None = ...,
+        label: str | None = ...,
         **options: Unpack[_surface.CharacterOptions],
     ) -> Task: ...
     @overload
@@ -301,6 +311,7 @@ class AsyncCharacterClient:
         timeout: float | None = ...,
         on_update: OnUpdate | None = ...,
         extra_input: Mapping[str, Any] | None = ...,
+        label: str | None = ...,
         **options: Unpack[_surface.CharacterEditOptions],
     ) -> Task: ...
     @overload
@@ -313,6 +324,7 @@ class AsyncCharacterClient:
         timeout: float | None = ...,
         on_update: OnUpdate | None = ...,
         extra_input: Mapping[str, Any] | None = ...,
+        label: str | None = ...,
         **options: Unpack[_surface.CharacterRemixOptions],
     ) -> Task: ...
     # <<< generated
@@ -325,6 +337,7 @@ class AsyncCharacterClient:
         timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
         on_update: OnUpdate | None = None,
         extra_input: Mapping[str, Any] | None = None,
+        label: str | None = None,
         **options: Any,
     ) -> Task:
         """`submit()`, then `wait()`: the finished task with its image URLs. It takes the
@@ -342,6 +355,7 @@ class AsyncCharacterClient:
                     reference_image,
                     {"model": model, **options},
                     extra_input,
+                    label,
                     timeout=timeout,
                     on_update=traced.on_update(on_update),
                 )

@@ -195,6 +195,7 @@ class CharacterClient:
         *,
         model: _surface.CharacterModel = ...,
         extra_input: Mapping[str, Any] | None = ...,
+        label: str | None = ...,
         **options: Unpack[_surface.CharacterOptions],
     ) -> str: ...
     @overload
@@ -205,6 +206,7 @@ class CharacterClient:
         *,
         model: _surface.CharacterEditModel,
         extra_input: Mapping[str, Any] | None = ...,
+        label: str | None = ...,
         **options: Unpack[_surface.CharacterEditOptions],
     ) -> str: ...
     @overload
@@ -215,6 +217,7 @@ class CharacterClient:
         *,
         model: _surface.CharacterRemixModel,
         extra_input: Mapping[str, Any] | None = ...,
+        label: str | None = ...,
         **options: Unpack[_surface.CharacterRemixOptions],
     ) -> str: ...
     # <<< generated
@@ -225,6 +228,7 @@ class CharacterClient:
         *,
         model: str = MODEL,
         extra_input: Mapping[str, Any] | None = None,
+        label: str | None = None,
         **options: Any,
     ) -> str:
         """Create a task and return its id at once.
@@ -242,12 +246,17 @@ class CharacterClient:
         first) into the request's `input` as they are, unchecked; a field the spec knows must
         be passed as its keyword, and naming it here is an `InvalidRequestError`.
 
+        `label` is kept with the request in the journal (`journal=`): a name of your own to
+        find its entry by (`JournalEntry.label`), such as a batch file's line.
+
         Never sent twice: if the request may have reached the service but its answer was lost,
         this raises `SubmissionUncertainError` instead of retrying.
         """
         with self._tracing.operation("submit", model=model, prompt=prompt) as traced:
             task_id = self._run(
-                self._core.submit(prompt, reference_image, {"model": model, **options}, extra_input)
+                self._core.submit(
+                    prompt, reference_image, {"model": model, **options}, extra_input, label
+                )
             )
             traced.set(task_id=task_id)
             return task_id
@@ -291,6 +300,7 @@ class CharacterClient:
         timeout: float | None = ...,
         on_update: OnUpdate | None = ...,
         extra_input: Mapping[str, Any] | None = ...,
+        label: str | None = ...,
         **options: Unpack[_surface.CharacterOptions],
     ) -> Task: ...
     @overload
@@ -303,6 +313,7 @@ class CharacterClient:
         timeout: float | None = ...,
         on_update: OnUpdate | None = ...,
         extra_input: Mapping[str, Any] | None = ...,
+        label: str | None = ...,
         **options: Unpack[_surface.CharacterEditOptions],
     ) -> Task: ...
     @overload
@@ -315,6 +326,7 @@ class CharacterClient:
         timeout: float | None = ...,
         on_update: OnUpdate | None = ...,
         extra_input: Mapping[str, Any] | None = ...,
+        label: str | None = ...,
         **options: Unpack[_surface.CharacterRemixOptions],
     ) -> Task: ...
     # <<< generated
@@ -327,6 +339,7 @@ class CharacterClient:
         timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
         on_update: OnUpdate | None = None,
         extra_input: Mapping[str, Any] | None = None,
+        label: str | None = None,
         **options: Any,
     ) -> Task:
         """`submit()`, then `wait()`: the finished task with its image URLs. It takes the
@@ -344,6 +357,7 @@ class CharacterClient:
                     reference_image,
                     {"model": model, **options},
                     extra_input,
+                    label,
                     timeout=timeout,
                     on_update=traced.on_update(on_update),
                 )

@@ -400,9 +400,11 @@ class Core:
         reference_image: _files.ReferenceImage,
         options: Mapping[str, Any],
         extra_input: Mapping[str, Any] | None = None,
+        label: str | None = None,
     ) -> Flow[str]:
         """`options` are the call's keyword arguments: `model`, `callback_url`, the model's
-        images besides the reference (`image`, `mask`, ...) and its options."""
+        images besides the reference (`image`, `mask`, ...) and its options; `label` is the
+        journal's for the request."""
         options = dict(options)
         model = _options.model(options.pop("model", None) or _options.MODEL)
         callback_url = options.pop("callback_url", None)
@@ -455,7 +457,6 @@ class Core:
                 # reservation is held no longer than it must be.
                 holds.append((yield from self._spend(budget.reserve, cost)))
             if journal is not None:
-                label = _journal.LABEL.get()
                 entry.append(
                     (yield from self._record(journal.submitting, model.name, record, label))
                 )
@@ -686,11 +687,12 @@ class Core:
         reference_image: _files.ReferenceImage,
         options: Mapping[str, Any],
         extra_input: Mapping[str, Any] | None = None,
+        label: str | None = None,
         *,
         timeout: float | None,
         on_update: OnUpdate | None,
     ) -> Flow[Task]:
-        task_id = yield from self.submit(prompt, reference_image, options, extra_input)
+        task_id = yield from self.submit(prompt, reference_image, options, extra_input, label)
         try:
             return (
                 yield from self.wait(

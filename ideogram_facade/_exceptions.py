@@ -98,7 +98,12 @@ def register_secret(secret: str) -> None:
 
 
 def redact(text: str) -> str:
-    """`text` without any registered secret or Bearer token: call it before cutting a text."""
+    """`text` without any API key a client was given, or any Bearer token: for your own logs
+    of what the clients touched (their errors are redacted already). Call it before cutting a
+    text, so that no part of a key survives.
+
+        logger.info("request failed: %s", ideogram_facade.redact(str(problem)))
+    """
     for secret in _SECRETS:
         if secret in text:
             text = text.replace(secret, REDACTED)

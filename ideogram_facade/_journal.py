@@ -54,7 +54,6 @@ tasks, where it would only find them missing, nor a real client a sandbox's.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import enum
 import fcntl
 import hashlib
@@ -82,9 +81,6 @@ SCHEMA = "ideogram-facade journal 1"
 # last use, say: the batch offers --force for both.
 NOT_A_JOURNAL = "cannot be used as a task journal"
 LOST = "says one was kept there"
-# The label of the task about to be submitted in this context: `ideogram-character batch`
-# sets it to the line's, so that the client's own journaling files the task under it.
-LABEL: contextvars.ContextVar[str | None] = contextvars.ContextVar("journal_label", default=None)
 # What `journal=` takes.
 JOURNAL_FORMS = f"a path, sqlite:///ABSOLUTE/PATH or {POSTGRES_FORM}"
 _TASKS = """
@@ -666,10 +662,18 @@ def _entry(row: tuple[Any, ...], path: str) -> JournalEntry:
     )
 
 
+def unusable(error: JournalError) -> bool:
+    """Whether `error` says the file is no journal, or one lost since its last use: opening
+    it with `start_over=True` is then the way on, and forgets the paid tasks it knew of."""
+    return NOT_A_JOURNAL in error.message or LOST in error.message
+
+
 def damaged_row(
     path: str, number: int, column: str, value: object, task_id: object
 ) -> JournalError:
-    """The error for a row whose `column` is not as this program writes it."""
+    """The JournalError for row `number` of the journal at `path`, whose `column` holds
+    `value`, which is not as this program writes it (a program that keeps data of its own in
+    labels raises it for a label it cannot read)."""
     named = task_id if isinstance(task_id, str) and task_id else None
     if path.startswith(("postgresql:", "postgres:")):
         delete = f'psql {path} -c "DELETE FROM {PG_TASKS} WHERE id = {number}"'

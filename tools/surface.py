@@ -248,6 +248,7 @@ def _overload(model: Model, default: bool, method: str) -> str:
         f"        model: _surface.{model_type(model)}{model_default},\n"
         f"{extra}"
         "        extra_input: Mapping[str, Any] | None = ...,\n"
+        "        label: str | None = ...,\n"
         f"        **options: Unpack[_surface.{options_type(model)}],\n"
         f"    ) -> {returns}: ...\n"
     )

@@ -34,7 +34,6 @@ from ideogram_facade import (
     TaskNotFoundError,
     check_images,
 )
-from ideogram_facade._journal import LABEL
 
 from . import _gallery as gallery
 from ._batchfile import read
@@ -295,15 +294,16 @@ class Runner:
             return None
         if self.signalled is not None or self.fatal is not None:
             return None
-        # The client journals the line (by this label) just before createTask leaves, after
+        # The client journals the line (by its label) just before createTask leaves, after
         # any wait for the rate limit: a line killed while waiting was never sent.
-        labelled = LABEL.set(label(item.line.number, item.key))
-        try:
-            call = asyncio.ensure_future(  # the task copies the context, label and all
-                self._client.submit(request.prompt, reference, **{**request.arguments(), **images})
+        call = asyncio.ensure_future(
+            self._client.submit(
+                request.prompt,
+                reference,
+                label=label(item.line.number, item.key),
+                **{**request.arguments(), **images},
             )
-        finally:
-            LABEL.reset(labelled)
+        )
         self._in_flight.add(call)
         try:
             await asyncio.wait([call])  # unlike awaiting it, a cancelled worker leaves it running

@@ -18,7 +18,7 @@ from ideogram_facade import (
     TaskNotFoundError,
     check_images,
 )
-from ideogram_facade._journal import Journal
+from ideogram_facade.journal import Journal
 
 from . import _gallery as gallery
 from ._display import StatusLine, status_line

@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ideogram_facade import JournalError
-from ideogram_facade._files import download_stem
-from ideogram_facade._journal import EXPIRED, LOST, NOT_A_JOURNAL, Journal, State, damaged_row
+from ideogram_facade.journal import EXPIRED, Journal, State, damaged_row, image_stem, unusable
 
 from ._exitcodes import CliError, ExitCode
 
 FILE_NAME = "ideogram-character-journal.sqlite3"
 __all__ = ["EXPIRED", "FILE_NAME", "BatchJournal", "Row", "State", "label"]
 
-# How a downloaded image is named (`<task_id>_<n>.<ext>`, _files.download_stem).
+# How a downloaded image is named (`<stem>_<n>.<ext>`, journal.image_stem).
 _IMAGE_NAME = re.compile(r"^(?P<stem>.+)_\d+\.(png|jpg|webp)$")
 
 
@@ -62,12 +61,12 @@ class BatchJournal:
         try:
             store = Journal.open(path, meta=meta, sandbox=path is None, exclusive=True)
         except JournalError as error:
-            unusable = NOT_A_JOURNAL in error.message or LOST in error.message
-            if not (force and unusable and path is not None):
+            lost = unusable(error)
+            if not (force and lost and path is not None):
                 advice = (
                     " (--force moves it aside and starts a new one: lines it knew of may then be "
                     "paid for again)"
-                    if unusable
+                    if lost
                     else ""
                 )
                 if "was written for source" in error.message:
@@ -82,7 +81,7 @@ class BatchJournal:
         return journal
 
     def _refuse_unknown_images(self, directory: Path) -> None:
-        known = {download_stem(task_id, "") for task_id in self.store.task_ids()}
+        known = {image_stem(task_id) for task_id in self.store.task_ids()}
         unknown = {
             found["stem"]
             for path in directory.iterdir()

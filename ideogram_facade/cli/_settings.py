@@ -16,7 +16,7 @@ from ideogram_facade import (
     CharacterClient,
     PollPolicy,
 )
-from ideogram_facade._journal import Journal
+from ideogram_facade.journal import Journal
 
 from ._exitcodes import CliError, ExitCode
 

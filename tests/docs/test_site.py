@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import ideogram_facade
-from ideogram_facade import AsyncCharacterClient, CharacterClient, callbacks, testing
+from ideogram_facade import AsyncCharacterClient, CharacterClient, callbacks, journal, testing
 
 from .browser import SiteServer, dump_dom, png_pixels, screenshot, site_dir
 
@@ -72,6 +72,7 @@ def test_every_public_name_is_in_the_reference(site: Path) -> None:
     documented = inventory(site)
     modules = {"ideogram_facade": ideogram_facade, "ideogram_facade.testing": testing}
     modules["ideogram_facade.callbacks"] = callbacks
+    modules["ideogram_facade.journal"] = journal
     for module_name, module in modules.items():
         for name in module.__all__:
             assert f"{module_name}.{name}" in documented, f"{module_name}.{name}"

@@ -52,6 +52,19 @@ def test_the_task_id_is_on_disk_before_submit_returns(
     assert entry.request["prompt"] == "a knight"
 
 
+def test_a_label_given_to_submit_and_generate_is_the_entry_s(
+    make_client: Callable[..., Guarded], fake: FakeApikley, tmp_path: Path
+) -> None:
+    client = make_client(journal=tmp_path / "journal.sqlite3")
+    submitted = client.submit("a knight", URL, label="shots.csv:7")
+    generated = client.generate("a knight", URL, label="hero")
+    client.submit("a knight", URL)
+    labels = {entry.task_id: entry.label for entry in client.unfinished()}
+    assert labels[submitted] == "shots.csv:7"
+    assert labels[generated.task_id] == "hero"
+    assert sorted(labels.values(), key=str) == [None, "hero", "shots.csv:7"]
+
+
 def test_a_saved_task_is_finished_and_its_files_are_recorded(
     make_client: Callable[..., Guarded], fake: FakeApikley, tmp_path: Path
 ) -> None:

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ideogram_facade import JournalError
-from ideogram_facade._journal import Journal
 from ideogram_facade.cli._commands import output_folder
 from ideogram_facade.cli._exitcodes import (
     PROG,
@@ -38,6 +37,7 @@ from ideogram_facade.cli._exitcodes import (
     say,
 )
 from ideogram_facade.cli._settings import async_client
+from ideogram_facade.journal import Journal
 
 if TYPE_CHECKING:
     import anyio

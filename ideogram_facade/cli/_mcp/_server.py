@@ -53,11 +53,11 @@ from ideogram_facade import (
     TaskTimeoutError,
     __version__,
 )
-from ideogram_facade._exceptions import redact as redact_secrets
-from ideogram_facade._journal import Journal, State
+from ideogram_facade import redact as redact_secrets
 from ideogram_facade.cli._commands import exact
 from ideogram_facade.cli._exitcodes import PROG, classify, redact
 from ideogram_facade.cli._output import task_json
+from ideogram_facade.journal import Journal, State
 
 from ._previews import MAX_PREVIEWS, preview
 from ._tools import DEFAULT_TOOL_WAIT, ToolSpec, catalogue

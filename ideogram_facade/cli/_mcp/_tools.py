@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import inspect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,8 +30,9 @@ import jsonschema  # a dependency of mcp, so of the mcp extra, like this whole p
 
 import ideogram_facade as facade
 from ideogram_facade import InvalidRequestError, Model, Option
-from ideogram_facade._options import PROMPT, REFERENCE
 
+# The prompt and the reference image: submit()'s two positional arguments, fields of every model.
+PROMPT, REFERENCE = list(inspect.signature(facade.AsyncCharacterClient.submit).parameters)[1:3]
 # How long a tool waits for a task by default before it answers with the task id. MCP clients
 # give up on a call after their own timeout (60 s in the TypeScript SDK's default), after
 # which an answer is lost: a client that then calls generate again pays for a second task.
