@@ -20,9 +20,11 @@ import argparse
 import asyncio
 import ipaddress
 import os
+import signal
 import socket
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -200,12 +202,48 @@ async def _serve(
         if address is None:
             from mcp.server.stdio import stdio_server
 
-            stdin = cast("anyio.AsyncFile[str]", _StdinLines())
-            async with stdio_server(stdin=stdin) as (read, write):
-                say(f"mcp: serving on stdio; {where}")
-                await server.run(read, write, server.create_initialization_options())
+            async def serve_stdio() -> None:
+                stdin = cast("anyio.AsyncFile[str]", _StdinLines())
+                async with stdio_server(stdin=stdin) as (read, write):
+                    say(f"mcp: serving on stdio; {where}")
+                    await server.run(read, write, server.create_initialization_options())
+
+            await _until_signalled(serve_stdio)
         else:
             await _serve_http(server, *address, verbose=args.verbose, where=where)
+
+
+async def _until_signalled(work: Callable[[], Awaitable[None]]) -> None:
+    """`work` until it ends, or until SIGINT or SIGTERM cancels it; then that signal's stop
+    (KeyboardInterrupt, or Interrupted) raised here. Handled by the loop, a signal cancels the
+    SDK's tasks in order; raised wherever the main thread happened to be, it once landed
+    between a coroutine's creation and its first await ("coroutine ... never awaited").
+    (uvicorn handles the signals itself when serving HTTP.)"""
+    import anyio
+
+    loop = asyncio.get_running_loop()
+    received: list[int] = []
+    watched: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM)
+    with anyio.CancelScope() as scope:
+
+        def stop(number: int) -> None:
+            received.append(number)
+            scope.cancel()
+
+        try:
+            for number in watched:
+                loop.add_signal_handler(number, stop, number)
+        except (ValueError, RuntimeError):  # not the main thread: signals stay as they are
+            watched = ()
+        try:
+            await work()
+        finally:
+            for number in watched:
+                loop.remove_signal_handler(number)
+    if received:
+        if received[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Interrupted(ExitCode.TERMINATED)
 
 
 async def _serve_http(
