@@ -137,7 +137,10 @@ def httpx2(session: nox.Session) -> None:
     run; .ci/run runs it. On one Python: the tests sessions run tests/facade/test_http_clients.py
     with both libraries on every claimed Python, and `lowest` the whole suite through httpx2 on
     the oldest and the newest."""
-    session.install("-e", ".[cli,redis,otel,httpx2]", *group("test"), *group("otel-sdk"))
+    # Every extra the tests sessions install: the suite's PostgreSQL and MCP tests need theirs.
+    session.install(
+        "-e", ".[cli,redis,otel,postgres,mcp,httpx2]", *group("test"), *group("otel-sdk")
+    )
     session.run(
         "pytest",
         *WORKERS,

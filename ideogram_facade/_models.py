@@ -9,7 +9,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
 import attrs
 
@@ -244,11 +244,13 @@ class Budget:
         return f"Budget(max_credits={self.max_credits:g}, storage={shown!r})"
 
 
-class Storage(NamedTuple):
-    """A parsed storage URI: `location` is what to open, `shown` is safe to print."""
+@attrs.frozen
+class Storage:
+    """A parsed storage URI: `location` is what to open, `shown` is safe to print (the repr
+    shows only that: a database's `location` holds its password)."""
 
     kind: str  # "memory", "sqlite", "redis" or "postgresql"
-    location: str
+    location: str = attrs.field(repr=False)
     shown: str
 
 

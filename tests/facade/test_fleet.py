@@ -86,6 +86,16 @@ def test_an_unreachable_database_fails_the_client_naming_it_without_its_password
     assert fake.creates_received == 0
 
 
+def test_a_parsed_database_uri_shows_no_password_in_its_repr() -> None:
+    # A failing test's report prints the locals: a Storage among them once showed it.
+    from ideogram_facade._models import parse_storage
+
+    storage = parse_storage(f"postgresql://fleet:{PASSWORD}@db.internal/tasks", postgres=True)
+    assert PASSWORD in storage.location
+    assert PASSWORD not in repr(storage)
+    assert "postgresql://fleet@db.internal/tasks" in repr(storage)
+
+
 @pytest.mark.parametrize(
     ("journal", "said"),
     [
