@@ -12,7 +12,7 @@ nox -s update_spec -- http://127.0.0.1:8000   # ... from a mirror instead
 nox -s inspector       # the MCP server driven by the official MCP inspector, in node
 nox -s httpx2          # the facade, fake and CLI tests with httpx2 clients (the extra)
 nox -s fuzz            # the long Hypothesis run
-nox -s bench           # benchmarks, writes BENCHMARKS.md
+nox -s bench           # benchmarks, writes BENCHMARKS.md (-- --only 9,10: some sections)
 nox -s build           # dist/: the sdist and the wheel, checked, the wheel tried in a new venv
 nox -s docs            # the reference site in site/, checked in headless Chromium
 """
@@ -272,9 +272,11 @@ def fuzz(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Issues 7's, 12's and 14's benchmarks against the fake service, written to BENCHMARKS.md
-    (~26 min, redis-server on PATH for the shared-limit run);
-    `nox -s bench -- --quick` for a short run. Not part of the default run."""
+    """Issues 7's, 12's, 14's and 22's benchmarks against the fake service, written to
+    BENCHMARKS.md (~26 min; redis-server on PATH and Debian's postgresql for the shared runs,
+    each started by the benchmark); `nox -s bench -- --quick` for a short run,
+    `nox -s bench -- --only 9,10` for some sections, the others' figures kept. Not part of
+    the default run."""
     session.install("-e", ".[redis,postgres]", *group("bench"))
     session.run("python", "benchmarks/run.py", *session.posargs)
 

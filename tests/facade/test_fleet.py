@@ -1,7 +1,8 @@
 """Workers that share one journal and one callback channel: the journal in PostgreSQL (a real
 server, tests/postgres_server.py), leases on every journal storage, callbacks that wake a
 wait in another client through PostgreSQL or Redis (a real redis-server), and the fleet
-itself: processes on one database, one killed, nothing lost and nothing done twice.
+itself: processes on one database and one budget, one killed, nothing lost, nothing done twice
+and nothing spent past the budget.
 
 How the core decides about leases (who polls, who waits, when a lease lapses) is tested on the
 virtual clock in test_flows.py; here the storages and the processes are real.
@@ -210,30 +211,45 @@ def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+# The fleet's budget: five of the killed worker's six submits, at the fake's 10 credits a task.
+MAX_CREDITS = 50
+SUBMITS = 6
+
+
 @pytest.mark.slow
-def test_a_killed_worker_s_tasks_are_finished_by_the_others_each_once(
+def test_a_killed_worker_s_tasks_are_finished_by_the_others_each_once_within_the_budget(
     fake: FakeApikley, postgres_url: str, kind: str, tmp_path: Path
 ) -> None:
     SECRETS.add(fake.api_key)
-    with worker("submit", kind, fake.base_url, postgres_url, "6", fake=fake) as killed:
-        assert killed.stdout is not None
-        submitted = [line.strip() for line in iter(killed.stdout.readline, "submitted\n")]
-        killed.send_signal(signal.SIGKILL)
-        killed.wait(10)
-    assert len(submitted) == 6
+    before = fake.credits
+    budget = str(MAX_CREDITS)
+    with worker("submit", kind, fake.base_url, postgres_url, str(SUBMITS), budget, fake=fake) as k:
+        assert k.stdout is not None
+        said = [line.strip() for line in iter(k.stdout.readline, "submitted\n")]
+        k.send_signal(signal.SIGKILL)
+        k.wait(10)
+    submitted = [line for line in said if line != "refused"]
+    assert said == [*submitted, "refused"], "the budget refused the submit past it, and only that"
+    assert len(submitted) == MAX_CREDITS // 10
+    # Each resumer first tries a submit of its own: the killed worker's reservations, or what
+    # its tasks consumed once settled, fill the budget either way, so each is refused.
     resumers = [
-        worker("resume", kind, fake.base_url, postgres_url, str(tmp_path / f"out{n}"), fake=fake)
+        worker("resume", kind, fake.base_url, postgres_url, str(tmp_path / f"out{n}"), budget,
+               fake=fake)
         for n in range(3)
-    ]
+    ]  # fmt: skip
     ended: list[str] = []
     for resumer in resumers:
         output, _ = resumer.communicate(timeout=120)
         assert resumer.returncode == 0
-        ended += json.loads(output)["ended"]
+        report = json.loads(output)
+        ended += report["ended"]
+        assert report["refused"], "a submit past the fleet's budget was let through"
     assert sorted(ended) == sorted(submitted), "each task ended by exactly one worker"
     saved = sorted(path.name for path in tmp_path.glob("out*/*.png"))
     assert saved == sorted(f"{task_id}_1.png" for task_id in submitted)
-    assert fake.creates_received == 6
+    assert fake.creates_received == len(submitted), "a refused submit sent nothing"
+    assert before - fake.credits <= MAX_CREDITS
     reader = Journal.open(postgres_url, sandbox=None)
     try:
         assert reader.unfinished() == []
