@@ -226,8 +226,10 @@ def test_only_posts_of_callback_size_are_read(serve: Callable[..., Receiving]) -
     receiving = serve()
     answer = receiving.http.get("")
     assert (answer.status_code, answer.headers["Allow"]) == (405, "POST")
-    huge = b"{" + b" " * (2 * 1024 * 1024) + b"}"
-    assert receiving.post(huge, {"Content-Type": "application/json"}).status_code == 413
+    # Refused by its length, before a byte of it is read: sent whole, the body could meet a
+    # closed connection before the client got to read the answer (a broken pipe instead).
+    huge = f"Content-Type: application/json\r\nContent-Length: {2 * 1024 * 1024 + 2}\r\n"
+    assert _raw_post(receiving.url, huge, b"{") == 413
     assert receiving.tasks == []
 
 
