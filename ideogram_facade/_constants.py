@@ -74,8 +74,10 @@ RATE_STORAGE_TIMEOUT = 5.0
 # its turn in the rate limit, or one image download (2 min with the default timeout).
 JOURNAL_LEASE = 300.0
 JOURNAL_LEASE_RENEW = 60.0
-# How often resume() looks again at a task another worker holds (it may end it sooner).
-JOURNAL_LEASE_CHECK = 15.0
+# How often resume() looks again at a task another worker holds: the holder usually ends it in
+# seconds, and each look is one read of the journal, so the resumer gets on with its own work
+# soon after (at 15 s, the fleet example's second worker sat idle for most of its run).
+JOURNAL_LEASE_CHECK = 2.0
 # How long a write waits for another process's lock on a shared SQLite journal, and a connect
 # to a PostgreSQL journal (whole seconds: libpq's unit), before failing with JournalError.
 JOURNAL_BUSY_TIMEOUT = 10.0
