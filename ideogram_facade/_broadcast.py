@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from . import _constants as C
 from ._exceptions import InvalidRequestError
-from ._models import parse_storage
+from ._models import parse_storage, redis_client
 
 if TYPE_CHECKING:
     from ._core import Core
@@ -99,13 +99,7 @@ class _Redis:
         self._name = f"ideogram_facade:wake:{tag}"
 
     def _client(self) -> Any:
-        import redis
-
-        return redis.Redis.from_url(
-            self._uri,
-            socket_timeout=C.RATE_STORAGE_TIMEOUT,
-            socket_connect_timeout=C.RATE_STORAGE_TIMEOUT,
-        )
+        return redis_client(self._uri, "shared_callbacks=True", C.RATE_STORAGE_TIMEOUT)
 
     def listen(self) -> Any:
         subscriber = self._client().pubsub(ignore_subscribe_messages=True)

@@ -31,7 +31,7 @@ import attrs
 
 from . import _constants as C
 from ._exceptions import APIConnectionError, BudgetExceededError, InvalidRequestError
-from ._models import Budget, parse_storage
+from ._models import Budget, parse_storage, redis_client
 from ._options import Model, models
 
 if TYPE_CHECKING:
@@ -310,20 +310,11 @@ class RedisStore:
     """The ledger in a Redis database: every process on any host that names it shares it."""
 
     def __init__(self, uri: str, shown: str) -> None:
-        try:
-            import redis
-        except ImportError:
-            raise InvalidRequestError(
-                f"Budget(storage={shown!r}) needs redis-py: pip install 'ideogram-facade[redis]'"
-            ) from None
+        self._redis = redis_client(uri, f"Budget(storage={shown!r})", C.BUDGET_STORAGE_TIMEOUT)
+        import redis  # there: redis_client checked
+
         self.shown = shown
         self._errors = redis.RedisError
-        # Connects on first use, so that building a client does no I/O.
-        self._redis = redis.Redis.from_url(
-            uri,
-            socket_timeout=C.BUDGET_STORAGE_TIMEOUT,
-            socket_connect_timeout=C.BUDGET_STORAGE_TIMEOUT,
-        )
         self._reserve = self._redis.register_script(_REDIS_RESERVE)
         self._assign = self._redis.register_script(_REDIS_ASSIGN)
         self._release = self._redis.register_script(_REDIS_RELEASE)

@@ -258,6 +258,19 @@ STORAGE_FORMS = "memory://, sqlite:///ABSOLUTE/PATH or redis://HOST:PORT/DB (red
 POSTGRES_FORM = "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
 
 
+def redis_client(uri: str, setting: str, timeout: float) -> Any:
+    """A redis-py client of `uri` that connects on first use (making one does no I/O), waiting
+    at most `timeout` seconds for a connect or an answer; InvalidRequestError naming `setting`
+    (`RateLimit(storage=...)`, ...) when redis-py is not installed."""
+    try:
+        import redis
+    except ImportError:
+        raise InvalidRequestError(
+            f"{setting} needs redis-py: pip install 'ideogram-facade[redis]'"
+        ) from None
+    return redis.Redis.from_url(uri, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+
 def parse_storage(uri: str, what: str = "RateLimit.storage", postgres: bool = False) -> Storage:
     """Check a storage URI (`what` names the setting in messages; `postgres`: it may be a
     PostgreSQL database); a password in it is registered as a secret."""

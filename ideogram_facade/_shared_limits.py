@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import _constants as C
-from ._exceptions import APIConnectionError, InvalidRequestError
-from ._models import RateLimit, parse_storage
+from ._exceptions import APIConnectionError
+from ._models import RateLimit, parse_storage, redis_client
 from ._ratelimit import RateWindow, Ticket, Window
 
 if TYPE_CHECKING:
@@ -257,20 +257,11 @@ class RedisStore:
     """Windows in a Redis database: every process on any machine that names it shares them."""
 
     def __init__(self, uri: str, shown: str) -> None:
-        try:
-            import redis
-        except ImportError:
-            raise InvalidRequestError(
-                f"RateLimit(storage={shown!r}) needs redis-py: pip install 'ideogram-facade[redis]'"
-            ) from None
+        self._redis = redis_client(uri, f"RateLimit(storage={shown!r})", C.RATE_STORAGE_TIMEOUT)
+        import redis  # there: redis_client checked
+
         self.shown = shown
         self._errors = redis.RedisError
-        # Connects on first use, so that building a client does no I/O.
-        self._redis = redis.Redis.from_url(
-            uri,
-            socket_timeout=C.RATE_STORAGE_TIMEOUT,
-            socket_connect_timeout=C.RATE_STORAGE_TIMEOUT,
-        )
         self._reserve = self._redis.register_script(_REDIS_RESERVE)
         self._hold = self._redis.register_script(_REDIS_HOLD)
         self._release = self._redis.register_script(_REDIS_RELEASE)
