@@ -16,7 +16,6 @@ import pytest
 from ideogram_facade import AsyncCharacterClient, InvalidRequestError
 from ideogram_facade._journal import Journal
 from ideogram_facade.cli._mcp import JOURNAL_NAME
-from ideogram_facade.cli._mcp._server import api_error_result
 from ideogram_facade.testing import FakeApikley, Fault, TaskTiming
 from tests.conftest import FAST_POLL
 
@@ -275,6 +274,7 @@ def test_advice_to_set_a_client_option_is_not_given_to_an_agent() -> None:
     # A result URL on a private network is refused for good: an agent cannot set the
     # library's allow_private_urls=True, so the answer does not tell it to.
     from ideogram_facade._requests import check_public_url
+    from ideogram_facade.cli._mcp._server import api_error_result
 
     with pytest.raises(InvalidRequestError) as caught:
         check_public_url("image_urls[0]", "http://10.1.2.3/a.png", allowed=False, task_id="t_9")
