@@ -58,6 +58,7 @@ def run_workers(storage: str) -> tuple[list[dict[str, object]], float, int]:
 
 
 @pytest.mark.slow
+@pytest.mark.processes
 def test_processes_sharing_a_budget_never_consume_more_than_it_together(storage: str) -> None:
     reports, consumed, created = run_workers(storage)
     assert [report["errors"] for report in reports] == [[]] * len(KINDS)
@@ -70,6 +71,7 @@ def test_processes_sharing_a_budget_never_consume_more_than_it_together(storage:
 
 
 @pytest.mark.slow
+@pytest.mark.processes
 def test_processes_with_budgets_in_memory_each_keep_only_their_own() -> None:
     # The control for the test above: the same workers with memory:// pass it together.
     reports, consumed, _ = run_workers("memory://")

@@ -217,6 +217,7 @@ SUBMITS = 6
 
 
 @pytest.mark.slow
+@pytest.mark.processes
 def test_a_killed_worker_s_tasks_are_finished_by_the_others_each_once_within_the_budget(
     fake: FakeApikley, postgres_url: str, kind: str, tmp_path: Path
 ) -> None:
@@ -258,6 +259,7 @@ def test_a_killed_worker_s_tasks_are_finished_by_the_others_each_once_within_the
 
 
 @pytest.mark.slow
+@pytest.mark.processes
 def test_a_callback_delivered_to_one_process_wakes_the_wait_in_another(
     postgres_url: str, kind: str, slow_callback_fake: FakeApikley
 ) -> None:
@@ -279,6 +281,7 @@ def test_a_callback_delivered_to_one_process_wakes_the_wait_in_another(
 
 
 @pytest.mark.slow
+@pytest.mark.processes
 def test_the_fleet_example_runs_and_finishes_the_killed_worker_s_task(
     postgres_url: str, tmp_path: Path
 ) -> None:

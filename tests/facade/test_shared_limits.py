@@ -74,6 +74,7 @@ def busy_fake() -> FakeApikley:
 
 
 @pytest.mark.slow
+@pytest.mark.processes
 def test_processes_sharing_a_storage_keep_the_limits_together(storage: str) -> None:
     with busy_fake() as fake:
         errors = run_workers(fake, storage)
@@ -83,6 +84,7 @@ def test_processes_sharing_a_storage_keep_the_limits_together(storage: str) -> N
 
 
 @pytest.mark.slow
+@pytest.mark.processes
 def test_processes_limited_in_memory_each_keep_only_their_own_limits() -> None:
     # The control for the test above: the same workers with memory:// exceed the limit together.
     with busy_fake() as fake:
@@ -118,6 +120,7 @@ def test_a_killed_process_holds_its_slot_only_until_its_lease_lapses(storage: st
 
 
 @pytest.mark.slow
+@pytest.mark.processes
 def test_the_workers_example_runs(tmp_path: Path) -> None:
     example = [sys.executable, "examples/shared_workers.py", "--demo", "4", "--workers", "2"]
     done = subprocess.run(
