@@ -527,8 +527,9 @@ def _mcp(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     mcp.add_argument(
         "--journal",
-        type=Path,
-        metavar="PATH",
-        help="the task journal (SQLite) that records every accepted task (default: "
-        "ideogram-character-mcp-journal.sqlite3 in --out); one server at a time",
+        type=_journal_location,
+        metavar="JOURNAL",
+        help=f"the task journal that records every accepted task ({JOURNAL_HELP}; default: "
+        "ideogram-character-mcp-journal.sqlite3 in --out); a file serves one server at a "
+        "time, a database every server of a fleet",
     )

@@ -3,6 +3,7 @@ it cannot start, and that nothing else imports the MCP SDK."""
 
 from __future__ import annotations
 
+import secrets
 import signal
 import subprocess
 import sys
@@ -14,6 +15,8 @@ from ideogram_facade._journal import Journal
 from ideogram_facade.cli._mcp import JOURNAL_NAME, default_out
 from ideogram_facade.testing import FakeApikley
 from tests.cli.support import CLI, cli_env, run_cli
+from tests.conftest import SECRETS
+from tests.postgres_server import free_port
 
 
 @pytest.mark.parametrize(
@@ -146,3 +149,39 @@ def test_a_signal_ends_the_stdio_server_while_its_client_keeps_stdin_open(
         process.stderr.close()
     # The journal was closed: another server can open it.
     Journal.open(tmp_path / JOURNAL_NAME).close()
+
+
+def test_a_journal_database_it_cannot_reach_is_exit_13_naming_it_without_its_password(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("psycopg")  # the postgres extra (not in `nox -s lowest`'s MCP run)
+    password, port = secrets.token_hex(8), free_port()
+    SECRETS.add(password)  # run_cli fails on any of SECRETS in what is printed
+    uri = f"postgresql://fleet:{password}@127.0.0.1:{port}/tasks"
+    done = run_cli("mcp", "--sandbox", "--journal", uri, "--out", tmp_path, env=cli_env())
+    assert done.code == 13, done.stderr
+    assert f"postgresql://fleet@127.0.0.1:{port}/tasks" in done.stderr
+    assert "a URI goes as a str" not in done.stderr  # it was once taken for a file's Path
+    assert "One server at a time" not in done.stderr  # that is about a journal file
+
+
+@pytest.mark.slow  # a server process
+def test_a_server_keeps_its_journal_in_a_postgresql_database(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    done = subprocess.run(
+        [*CLI, "mcp", "--sandbox", "--journal", postgres_url, "--out", str(tmp_path)],
+        env=cli_env(),
+        stdin=subprocess.DEVNULL,  # its client gone at once: it serves, then ends
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"journal {postgres_url}" in done.stderr  # no password in the test's database URL
+    journal = Journal.open(postgres_url, sandbox=None)
+    try:
+        assert journal.sandbox  # made by the sandbox server
+    finally:
+        journal.close()

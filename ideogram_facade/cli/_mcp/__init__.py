@@ -117,16 +117,22 @@ def serve(args: argparse.Namespace) -> int:
     _require_mcp()
     args.out = (args.out or default_out(args.sandbox)).expanduser()
     out = output_folder(args).resolve()  # the key checked first: no folder made for nothing
-    path = args.journal.expanduser() if args.journal else out / JOURNAL_NAME
+    where = args.journal or out / JOURNAL_NAME
     try:
         # Of the kind the client makes: a sandbox's tasks apart from the service's.
-        journal = Journal.open(path, sandbox=args.sandbox, exclusive=True)
+        journal = Journal.open(
+            where.expanduser() if isinstance(where, Path) else where,
+            sandbox=args.sandbox,
+            exclusive=True,
+        )
     except JournalError as error:
-        raise CliError(
-            ExitCode.JOURNAL,
-            f"mcp: {in_cli_words(str(error))}. One server at a time per journal: if another "
-            f"`{PROG} mcp` serves it, give this one its own --journal or --out",
-        ) from None
+        advice = (
+            f". One server at a time per journal file: if another `{PROG} mcp` serves it, "
+            "give this one its own --journal or --out"
+            if isinstance(where, Path)
+            else ""  # a database: its error names it and says what is wrong
+        )
+        raise CliError(ExitCode.JOURNAL, f"mcp: {in_cli_words(str(error))}{advice}") from None
     try:
         import anyio
 
