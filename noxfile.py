@@ -122,8 +122,9 @@ def typecheck(session: nox.Session) -> None:
         *group("test"),
         *group("otel-sdk"),
         *group("lint"),  # tools/import_cycles.py imports grimp
+        *group("bench"),  # benchmarks/chart.py draws with matplotlib
     )
-    session.run("mypy", "ideogram_facade", "tests", "tools", "examples")
+    session.run("mypy", "ideogram_facade", "tests", "tools", "examples", "benchmarks")
 
 
 @nox.session(python=PYTHONS)

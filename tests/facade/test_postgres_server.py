@@ -3,14 +3,14 @@ fixture): real, reached over loopback, and a database of its own for each test."
 
 from __future__ import annotations
 
-import psycopg
-
 from tests.postgres_server import PostgresServer
 
 
 def test_each_test_gets_a_new_empty_database_of_the_shared_server(
     postgres_server: PostgresServer, postgres_url: str
 ) -> None:
+    import psycopg  # here, not at the top: every xdist worker collects this module
+
     with psycopg.connect(postgres_url, autocommit=True) as mine:
         tables = mine.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
         assert tables.fetchone() == (0,)
