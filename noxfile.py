@@ -31,7 +31,7 @@ import nox
 # or the code's use of a dependency change, and that session would double the run's time.
 # .ci/run runs it on its own, so every submission is still checked against them.
 nox.options.sessions = ["lint", "typecheck", "drift", "tools", "tests"]
-# uv makes a session's virtualenv in 3 s where venv and pip take 18 s (each of CI's fourteen);
+# uv makes a session's virtualenv in 3 s where venv and pip take 18 s (CI makes seventeen);
 # without uv (`pip install uv`), venv and pip, with the same pins.
 nox.options.default_venv_backend = "uv|venv"
 # Compiled at install, as pip does: else each of the first run's workers compiles them anew.
