@@ -66,11 +66,9 @@ class _Postgres:
         self._name = f"ideogram_wake_{tag}"
 
     def _connect(self) -> Any:
-        import psycopg
+        from ._journal_pg import connect  # imported on use: psycopg is an extra
 
-        return psycopg.connect(
-            self._uri, autocommit=True, connect_timeout=C.JOURNAL_CONNECT_TIMEOUT
-        )
+        return connect(self._uri)
 
     def listen(self) -> Any:
         connection = self._connect()

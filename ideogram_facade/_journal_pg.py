@@ -144,15 +144,21 @@ class Postgres:
             self._connection.close()
 
 
+def connect(location: str) -> psycopg.Connection[Any]:
+    """A connection to the journal's database (the callback broadcast's LISTEN/NOTIFY too);
+    psycopg's own error if it cannot be made."""
+    import psycopg
+
+    # autocommit: each write is its own `with connection.transaction()`, and nothing is left
+    # open between them (an idle transaction would hold locks on the server).
+    return psycopg.connect(location, autocommit=True, connect_timeout=C.JOURNAL_CONNECT_TIMEOUT)
+
+
 def _open(storage: Storage) -> psycopg.Connection[Any]:
     import psycopg
 
     try:
-        # autocommit: each write is its own `with connection.transaction()`, and nothing is
-        # left open between them (an idle transaction would hold locks on the server).
-        return psycopg.connect(
-            storage.location, autocommit=True, connect_timeout=C.JOURNAL_CONNECT_TIMEOUT
-        )
+        return connect(storage.location)
     except psycopg.Error as error:
         raise JournalError(
             f"cannot reach the journal {storage.shown} ({_reason(error)}): check that the "
