@@ -418,75 +418,70 @@ def test_resume_waits_for_and_saves_each_unfinished_task(
 # -- leases: several workers on one journal ----------------------------------------------------
 
 
-def test_resume_leaves_a_held_task_to_its_worker_until_the_lease_lapses(
-    clock: VirtualClock, tmp_path: Path
-) -> None:
+@pytest.fixture
+def workers(clock: VirtualClock, tmp_path: Path) -> Iterator[tuple[Journal, Journal]]:
+    """Two workers' journals, mine and theirs, on one file and the test's clock."""
     path = tmp_path / "journal.sqlite3"
-    theirs, mine = Journal.open(path, clock=clock), Journal.open(path, clock=clock)
-    try:
-        entry = theirs.submitting("ideogram/character", {"prompt": "a knight"})
-        theirs.submitted(entry, "t1")  # then that worker stops renewing (hung, or cut off)
-        core = make_core(clock)
-        core.journal = mine
-        driver = Driver(clock, [task("t1", "success")], downloads=[b"\x89PNG\r\n\x1a\n..."])
-        start = clock()
-        (ended,) = driver.run(core.resume(tmp_path / "out", timeout=None))
-        assert ended.task_id == "t1"
-        ((polled_at, _),) = driver.sends()
-        assert polled_at - start == C.JOURNAL_LEASE, "not before their lease lapsed"
-        assert max(driver.sleeps()) <= C.JOURNAL_LEASE_CHECK, "it looked again meanwhile"
-        (done,) = theirs.entries()
-        assert (done.state, done.leased_by) == (State.SUCCEEDED, None)
-    finally:
-        theirs.close()
-        mine.close()
+    mine, theirs = Journal.open(path, clock=clock), Journal.open(path, clock=clock)
+    yield mine, theirs
+    mine.close()
+    theirs.close()
+
+
+def test_resume_leaves_a_held_task_to_its_worker_until_the_lease_lapses(
+    clock: VirtualClock, tmp_path: Path, workers: tuple[Journal, Journal]
+) -> None:
+    mine, theirs = workers
+    entry = theirs.submitting("ideogram/character", {"prompt": "a knight"})
+    theirs.submitted(entry, "t1")  # then that worker stops renewing (hung, or cut off)
+    core = make_core(clock)
+    core.journal = mine
+    driver = Driver(clock, [task("t1", "success")], downloads=[b"\x89PNG\r\n\x1a\n..."])
+    start = clock()
+    (ended,) = driver.run(core.resume(tmp_path / "out", timeout=None))
+    assert ended.task_id == "t1"
+    ((polled_at, _),) = driver.sends()
+    assert polled_at - start == C.JOURNAL_LEASE, "not before their lease lapsed"
+    assert max(driver.sleeps()) <= C.JOURNAL_LEASE_CHECK, "it looked again meanwhile"
+    (done,) = theirs.entries()
+    assert (done.state, done.leased_by) == (State.SUCCEEDED, None)
 
 
 def test_resume_gives_a_held_task_up_at_its_timeout_and_it_stays_unfinished(
-    clock: VirtualClock, tmp_path: Path
+    clock: VirtualClock, tmp_path: Path, workers: tuple[Journal, Journal]
 ) -> None:
-    path = tmp_path / "journal.sqlite3"
-    theirs, mine = Journal.open(path, clock=clock), Journal.open(path, clock=clock)
-    try:
-        entry = theirs.submitting("ideogram/character", {"prompt": "a knight"})
-        theirs.submitted(entry, "t1")
-        core = make_core(clock)
-        core.journal = mine
-        driver = Driver(clock)
-        start = clock()
-        assert driver.run(core.resume(tmp_path / "out", timeout=100)) == []
-        assert driver.sends() == []
-        assert clock() - start == 100
-        (left,) = mine.unfinished()
-        assert left.leased_by == theirs.owner
-    finally:
-        theirs.close()
-        mine.close()
+    mine, theirs = workers
+    entry = theirs.submitting("ideogram/character", {"prompt": "a knight"})
+    theirs.submitted(entry, "t1")
+    core = make_core(clock)
+    core.journal = mine
+    driver = Driver(clock)
+    start = clock()
+    assert driver.run(core.resume(tmp_path / "out", timeout=100)) == []
+    assert driver.sends() == []
+    assert clock() - start == 100
+    (left,) = mine.unfinished()
+    assert left.leased_by == theirs.owner
 
 
 def test_a_long_wait_renews_its_lease_so_no_resumer_takes_the_task(
-    clock: VirtualClock, tmp_path: Path
+    clock: VirtualClock, workers: tuple[Journal, Journal]
 ) -> None:
-    path = tmp_path / "journal.sqlite3"
-    mine, theirs = Journal.open(path, clock=clock), Journal.open(path, clock=clock)
-    try:
-        core = make_core(clock, poll=PollPolicy(initial=30.0, maximum=30.0, jitter=0.0))
-        core.journal = mine
-        taken_by_them: list[bool] = []
+    mine, theirs = workers
+    core = make_core(clock, poll=PollPolicy(initial=30.0, maximum=30.0, jitter=0.0))
+    core.journal = mine
+    taken_by_them: list[bool] = []
 
-        def generating(effect: object) -> HttpResponse:
-            taken_by_them.append(theirs.claim(1).taken)
-            return task("t1", "generating")
+    def generating(effect: object) -> HttpResponse:
+        taken_by_them.append(theirs.claim(1).taken)
+        return task("t1", "generating")
 
-        polls = int(2 * C.JOURNAL_LEASE / 30)  # past two of its lease's spans
-        driver = Driver(clock, [CREATED, *[generating] * polls, task("t1", "success")])
-        task_id = driver.run(core.submit("a knight", URL, {}))
-        driver.run(core.wait(task_id, timeout=None, poll=None, on_update=None))
-        assert len(taken_by_them) == polls
-        assert not any(taken_by_them)
-    finally:
-        mine.close()
-        theirs.close()
+    polls = int(2 * C.JOURNAL_LEASE / 30)  # past two of its lease's spans
+    driver = Driver(clock, [CREATED, *[generating] * polls, task("t1", "success")])
+    task_id = driver.run(core.submit("a knight", URL, {}))
+    driver.run(core.wait(task_id, timeout=None, poll=None, on_update=None))
+    assert len(taken_by_them) == polls
+    assert not any(taken_by_them)
 
 
 # -- downloads -------------------------------------------------------------------------------
