@@ -31,16 +31,13 @@ from ideogram_facade import (
     Budget,
     BudgetExceededError,
     CharacterClient,
-    PollPolicy,
     Task,
 )
 from ideogram_facade import _constants as C
 from ideogram_facade.callbacks import wsgi_app
+from tests.facade.worker_support import COSTS, IMAGE, POLL
 from tests.receiver_servers import WsgiServer
 
-IMAGE = "https://example.com/portrait.png"
-POLL = PollPolicy(initial=0.01, maximum=0.05, jitter=0.0)
-COSTS = {("ideogram/character", "BALANCED"): 10.0}
 # A resumer looks again at a task another worker holds this often; the order of events, not
 # this pause, decides what the test sees (a held task is finished by its holder either way).
 C.JOURNAL_LEASE_CHECK = 0.1

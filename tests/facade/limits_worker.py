@@ -11,18 +11,14 @@ The API key comes from APIKLEY_API_KEY, as for any program.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 
-from ideogram_facade import AsyncCharacterClient, CharacterClient, PollPolicy, RateLimit
+from ideogram_facade import RateLimit
 from ideogram_facade._models import parse_storage
 from ideogram_facade._shared_limits import RedisStore, SharedWindow, SqliteStore, Store
-
-IMAGE = "https://example.com/portrait.png"
-POLL = PollPolicy(initial=0.01, maximum=0.05, jitter=0.0)
+from tests.facade.worker_support import POLL, generate_all
 
 
 def open_store(uri: str) -> Store:
@@ -32,38 +28,14 @@ def open_store(uri: str) -> Store:
     return RedisStore(storage.location, storage.shown)
 
 
-def generate(kind: str, base_url: str, limit: RateLimit, tasks: int) -> list[str]:
-    if kind == "async":
-
-        async def run() -> list[object]:
-            async with AsyncCharacterClient(
-                base_url=base_url, poll=POLL, rate_limit=limit
-            ) as client:
-                calls = (client.generate(f"prompt {n}", IMAGE) for n in range(tasks))
-                return await asyncio.gather(*calls, return_exceptions=True)
-
-        results = asyncio.run(run())
-    else:
-        with (
-            CharacterClient(base_url=base_url, poll=POLL, rate_limit=limit) as client,
-            ThreadPoolExecutor(max_workers=tasks) as pool,
-        ):
-
-            def one(n: int) -> object:
-                try:
-                    return client.generate(f"prompt {n}", IMAGE)
-                except Exception as error:
-                    return error
-
-            results = list(pool.map(one, range(tasks)))
-    return [repr(r) for r in results if isinstance(r, BaseException)]
-
-
 def main(argv: list[str]) -> int:
     if argv[0] == "generate":
         kind, base_url, storage, tasks, creates, polls = argv[1:]
         limit = RateLimit(int(creates), int(polls), storage=storage)
-        print(json.dumps({"errors": generate(kind, base_url, limit, int(tasks))}), flush=True)
+        settings = {"base_url": base_url, "poll": POLL, "rate_limit": limit}
+        results = generate_all(kind, settings, int(tasks))
+        errors = [repr(r) for r in results if isinstance(r, BaseException)]
+        print(json.dumps({"errors": errors}), flush=True)
         return 0
     storage, scope, period, lease = argv[1:]
     window = SharedWindow(open_store(storage), scope, 1, float(period), float(lease))
