@@ -37,8 +37,16 @@ from ._options import Model, models
 if TYPE_CHECKING:
     import sqlite3
 
-# A sum of float credits may land a hair above a whole budget it fills exactly.
-_SLACK = 1e-9
+
+def _ceiling(max_credits: float) -> float:
+    """What spent, reserved and a new amount together may reach: a sum of float credits may
+    land a hair above a budget it fills exactly."""
+    return max_credits + 1e-9
+
+
+def _fits(spent: float, reserved: float, amount: float, max_credits: float) -> bool:
+    """Whether `amount` more stays within `max_credits` (Redis's script asks the same)."""
+    return spent + reserved + amount <= _ceiling(max_credits)
 
 
 @attrs.frozen
@@ -103,7 +111,7 @@ class MemoryStore:
         with self._lock:
             amount = max(table, self._costs.get(kind, 0.0))
             reserved = self._reserved
-            if self._spent + reserved + amount > max_credits + _SLACK:
+            if not _fits(self._spent, reserved, amount, max_credits):
                 return None, amount, self._spent, reserved
             if probe:
                 return 0, amount, self._spent, reserved
@@ -206,7 +214,7 @@ class SqliteStore:
             seen = db.execute("SELECT credits FROM budget_costs WHERE kind = ?", (kind,))
             observed = seen.fetchone()
             amount = max(table, observed[0] if observed else 0.0)
-            if spent + reserved + amount > max_credits + _SLACK:
+            if not _fits(spent, reserved, amount, max_credits):
                 return None, amount, spent, reserved
             if probe:
                 return 0, amount, spent, reserved
@@ -260,7 +268,7 @@ local reserved = tonumber(redis.call('GET', KEYS[2]) or '0')
 local amount = math.max(tonumber(ARGV[2]), tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0'))
 local answer = {'', string.format('%.17g', amount), string.format('%.17g', spent),
                 string.format('%.17g', reserved)}
-if spent + reserved + amount > tonumber(ARGV[3]) + 1e-9 then
+if spent + reserved + amount > tonumber(ARGV[3]) then
     return answer
 end
 if ARGV[4] == '1' then
@@ -333,7 +341,9 @@ class RedisStore:
     def reserve(self, kind: str, table: float, max_credits: float, probe: bool) -> Answer:
         keys = self._keys("spent", "reserved", "costs", "number", "holds")
         answer = self._run(
-            self._reserve, keys, [kind, repr(table), repr(max_credits), "1" if probe else "0"]
+            self._reserve,
+            keys,
+            [kind, repr(table), repr(_ceiling(max_credits)), "1" if probe else "0"],
         )
         number, amount, spent, reserved = (part.decode() for part in answer)
         return (int(number) if number else None), float(amount), float(spent), float(reserved)
@@ -424,7 +434,7 @@ class PostgresStore:
             cursor.execute("SELECT credits FROM ideogram_budget_costs WHERE kind = %s", (kind,))
             observed = cursor.fetchone()
             amount = max(table, observed[0] if observed else 0.0)
-            if spent + reserved + amount > max_credits + _SLACK:
+            if not _fits(spent, reserved, amount, max_credits):
                 return None, amount, spent, reserved
             if probe:
                 return 0, amount, spent, reserved
